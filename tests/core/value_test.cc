@@ -1,0 +1,64 @@
+#include "core/value.h"
+
+#include <gtest/gtest.h>
+
+namespace genesis::core {
+namespace {
+
+TEST(Json, RoundTripsKeepingMemberOrder) {
+  auto v = parse_json(R"({"b":1,"a":[true,null,-2.5,"x\n\u00e9"],"c":{}})");
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(to_json(*v), "{\"b\":1,\"a\":[true,null,-2.5,\"x\\n\xc3\xa9\"],\"c\":{}}");
+}
+
+TEST(Json, IntegersStayExact) {
+  auto v = parse_json("9223372036854775807");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->is_int());
+  EXPECT_EQ(to_json(*v), "9223372036854775807");
+}
+
+TEST(Json, SurrogatePairsDecode) {
+  auto v = parse_json(R"("\ud83d\ude00")");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->as_string(), "\xF0\x9F\x98\x80");
+}
+
+struct BadCase {
+  const char* text;
+  const char* message;
+};
+
+class JsonErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(JsonErrors, AreClearAndLocated) {
+  auto v = parse_json(GetParam().text);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, code::kInvalidArgument);
+  EXPECT_NE(v.error().message.find(GetParam().message), std::string::npos) << v.error().message;
+  EXPECT_EQ(v.error().where.rfind("offset ", 0), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Malformed, JsonErrors,
+    ::testing::Values(BadCase{"", "unexpected end"}, BadCase{"{", "expected object key"},
+                      BadCase{"[1,]", "unexpected character"}, BadCase{"{\"a\":1,\"a\":2}", "duplicate"},
+                      BadCase{"01", "trailing"}, BadCase{"\"abc", "unterminated"},
+                      BadCase{"\"\\ud800\"", "surrogate"}, BadCase{"1e999", "out of range"},
+                      BadCase{"\"\xff\"", "UTF-8"}, BadCase{"nul", "unexpected character"}));
+
+TEST(Json, DepthIsLimited) {
+  std::string deep(200, '[');
+  deep += std::string(200, ']');
+  auto v = parse_json(deep);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("nesting"), std::string::npos);
+}
+
+TEST(Value, EqualityIgnoresMemberOrderAndNumberRepresentation) {
+  EXPECT_EQ(*parse_json(R"({"a":1,"b":2.0})"), *parse_json(R"({"b":2,"a":1.0})"));
+  EXPECT_FALSE(*parse_json("[1,2]") == *parse_json("[2,1]"));
+}
+
+}  // namespace
+}  // namespace genesis::core
