@@ -1,0 +1,22 @@
+// The genesis CLI is built from command families, each in its own file, each
+// adding its subcommands to the CLI11 app. main.cc calls every add_* below.
+//
+// A command's callback sets `exit_code` (0 ok, 1 failure, 2 usage) and prints
+// either human text or, with --json, JSON on stdout; errors are one line on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace genesis::cli {
+
+struct Context {
+  std::string server = "localhost:8000";  // --server host:port of genesisd
+  bool json = false;                      // --json output
+  int exit_code = 0;
+};
+
+void add_agent_commands(CLI::App& app, Context& ctx);      // agent spawn|ls|tree|show|mv|rm
+void add_events_commands(CLI::App& app, Context& ctx);     // events add|ls
+void add_policy_commands(CLI::App& app, Context& ctx);     // policy eval|test|check
+
+}  // namespace genesis::cli
