@@ -1,0 +1,578 @@
+// The embedded Store: one SQLite database file in WAL mode.
+//
+// One connection serialised by a mutex: SQLite allows one writer at a time
+// anyway, and statements are prepared once and reused. sqlite3* never leaves
+// this file.
+#include <sqlite3.h>
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "registry/registry.h"
+
+namespace genesis::registry {
+namespace {
+
+using core::Error;
+using core::make_error;
+using core::Result;
+using core::Status;
+using core::Value;
+namespace code = core::code;
+
+// Schema migrations, applied in order; the database records how many ran.
+const char* const kMigrations[] = {
+    // 1: tenants, agents with materialized paths, cognition events.
+    R"sql(
+CREATE TABLE tenant (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO tenant (id, name, created_at) VALUES ('default', 'default', 0);
+CREATE TABLE agent (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenant(id),
+  parent_id TEXT REFERENCES agent(id),
+  label TEXT NOT NULL,
+  path TEXT NOT NULL,
+  tree_key TEXT NOT NULL,
+  mem_state TEXT NOT NULL,
+  goals TEXT NOT NULL,
+  emotion TEXT NOT NULL,
+  policy TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  deleted_at INTEGER
+);
+CREATE INDEX agent_tree ON agent (tenant_id, tree_key);
+CREATE INDEX agent_path ON agent (tenant_id, path);
+CREATE INDEX agent_label ON agent (tenant_id, label);
+CREATE INDEX agent_parent ON agent (parent_id);
+CREATE TABLE cognition_event (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenant(id),
+  agent_seq INTEGER NOT NULL REFERENCES agent(seq),
+  type TEXT NOT NULL CHECK (type IN ('perceive', 'plan', 'act', 'reflect')),
+  payload TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX cognition_agent_ts ON cognition_event (agent_seq, ts DESC, seq DESC);
+)sql",
+};
+
+// The end of a prefix range: keys and paths below `prefix` (which ends in '.')
+// sort in [prefix, prefix with its last '.' replaced by '/').
+std::string range_end(std::string prefix) {
+  prefix.back() = '/';
+  return prefix;
+}
+
+class Stmt {
+ public:
+  Stmt(sqlite3_stmt* s) : s_(s) {}  // NOLINT
+  ~Stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  int step() { return sqlite3_step(s_); }
+  std::string text(int col) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+constexpr const char* kAgentColumns =
+    "seq, id, tenant_id, parent_id, label, path, tree_key, mem_state, goals, emotion, policy, "
+    "created_at, deleted_at";
+
+struct Row {
+  int64_t seq = 0;
+  std::string tree_key;
+  Agent agent;
+};
+
+class SqliteStore final : public Store {
+ public:
+  ~SqliteStore() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    if (db_) sqlite3_close(db_);
+  }
+
+  Status open(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK)
+      return make_error(code::kUnavailable,
+                        "cannot open SQLite store " + path + ": " +
+                            (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
+    sqlite3_busy_timeout(db_, 5000);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
+      if (auto s = exec(pragma); !s) return s;
+    }
+    return migrate();
+  }
+
+  Result<std::vector<Agent>> spawn(const std::string& tenant,
+                                   std::span<const NewAgent> agents) override {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < agents.size(); ++i) {
+      std::string where = agents.size() > 1 ? "agents[" + std::to_string(i) + "]" : "";
+      if (auto s = validate_label(agents[i].label); !s) return located(s.error(), where);
+      if (auto s = validate_mem_state(agents[i].mem_state); !s) return located(s.error(), where);
+      if (agents[i].id && !is_uuid(*agents[i].id))
+        return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
+    }
+    Txn txn(this);
+    if (!txn.ok()) return txn.error();
+    std::vector<Agent> out;
+    out.reserve(agents.size());
+    int64_t now = now_ms();
+    for (const NewAgent& n : agents) {
+      std::string parent_path, parent_key = ".";
+      if (n.parent_id) {
+        auto parent = load(tenant, *n.parent_id, true);
+        if (!parent) return parent.error();
+        if (parent->agent.deleted_at_ms)
+          return make_error(code::kConflict, "parent agent " + *n.parent_id + " is deleted",
+                            "parent_id");
+        parent_path = parent->agent.path + ".";
+        parent_key = parent->tree_key;
+      }
+      Agent a;
+      a.id = n.id ? *n.id : new_uuid();
+      a.tenant_id = tenant;
+      a.parent_id = n.parent_id;
+      a.label = n.label;
+      a.path = parent_path + n.label;
+      a.mem_state = n.mem_state;
+      a.goals = n.goals;
+      a.emotion = n.emotion;
+      a.policy = n.policy;
+      a.created_at_ms = now;
+      int64_t seq = next_agent_seq_++;
+      std::string key = parent_key + std::to_string(seq) + ".";
+      Stmt st = prepare(
+          "INSERT INTO agent (seq, id, tenant_id, parent_id, label, path, tree_key, mem_state, "
+          "goals, emotion, policy, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+      st.bind(1, seq).bind(2, a.id).bind(3, tenant);
+      if (a.parent_id) st.bind(4, *a.parent_id); else st.bind_null(4);
+      st.bind(5, a.label).bind(6, a.path).bind(7, key).bind(8, core::to_json(a.mem_state));
+      st.bind(9, core::to_json(goals_to_json(a.goals))).bind(10, core::to_json(emotion_to_json(a.emotion)));
+      st.bind(11, a.policy).bind(12, now);
+      int rc = st.step();
+      if (rc == SQLITE_CONSTRAINT) {
+        next_agent_seq_ = seq;  // nothing was inserted under this seq
+        return make_error(code::kConflict, "an agent with id " + a.id + " already exists", "id");
+      }
+      if (rc != SQLITE_DONE) return db_error("insert agent");
+      out.push_back(std::move(a));
+    }
+    if (auto s = txn.commit(); !s) return s.error();
+    return out;
+  }
+
+  Result<Agent> get(const std::string& tenant, const std::string& id, bool include_deleted) override {
+    std::lock_guard lock(mu_);
+    auto row = load(tenant, id, include_deleted);
+    if (!row) return row.error();
+    return std::move(row->agent);
+  }
+
+  Result<Page<Agent>> list(const std::string& tenant, const AgentQuery& q) override {
+    std::lock_guard lock(mu_);
+    if (q.limit < 1 || q.limit > 1000)
+      return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
+    int64_t after = 0;
+    if (q.cursor) {
+      try {
+        size_t used = 0;
+        after = std::stoll(*q.cursor, &used);
+        if (used != q.cursor->size() || after < 0) throw std::invalid_argument("cursor");
+      } catch (const std::exception&) {
+        return make_error(code::kInvalidArgument, "malformed cursor", "cursor");
+      }
+    }
+    std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = ?1 AND seq > ?2";
+    std::string lo, hi, exact;
+    if (q.subtree_of) {
+      auto root = load(tenant, *q.subtree_of, true);
+      if (!root) return root.error();
+      lo = root->tree_key;
+      hi = range_end(lo);
+      sql += " AND tree_key >= ?3 AND tree_key < ?4";
+    } else if (q.path) {
+      exact = *q.path;
+      lo = exact + ".";
+      hi = range_end(lo);
+      sql += " AND (path = ?5 OR (path >= ?3 AND path < ?4))";
+    }
+    if (q.label) sql += " AND label = ?6";
+    if (!q.include_deleted) sql += " AND deleted_at IS NULL";
+    sql += " ORDER BY seq LIMIT ?7";
+    Stmt st = prepare(sql);
+    st.bind(1, tenant).bind(2, after);
+    if (!lo.empty()) st.bind(3, lo).bind(4, hi);
+    if (!exact.empty()) st.bind(5, exact);
+    if (q.label) st.bind(6, *q.label);
+    st.bind(7, static_cast<int64_t>(q.limit + 1));
+    Page<Agent> page;
+    int rc;
+    int64_t last_seq = 0;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      if (page.items.size() == q.limit) {
+        page.next_cursor = std::to_string(last_seq);
+        break;
+      }
+      Row r = read_row(st);
+      last_seq = r.seq;
+      page.items.push_back(std::move(r.agent));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error("list agents");
+    return page;
+  }
+
+  Result<Agent> update(const std::string& tenant, const std::string& id,
+                       const AgentPatch& patch) override {
+    std::lock_guard lock(mu_);
+    if (patch.mem_state)
+      if (auto s = validate_mem_state(*patch.mem_state); !s) return s.error();
+    Txn txn(this);
+    if (!txn.ok()) return txn.error();
+    auto row = load(tenant, id, false);
+    if (!row) return row.error();
+    Agent& a = row->agent;
+    if (patch.mem_state) a.mem_state = *patch.mem_state;
+    if (patch.goals) a.goals = *patch.goals;
+    if (patch.emotion) a.emotion = *patch.emotion;
+    if (patch.policy) a.policy = *patch.policy;
+    Stmt st = prepare("UPDATE agent SET mem_state = ?, goals = ?, emotion = ?, policy = ? WHERE seq = ?");
+    st.bind(1, core::to_json(a.mem_state)).bind(2, core::to_json(goals_to_json(a.goals)));
+    st.bind(3, core::to_json(emotion_to_json(a.emotion))).bind(4, a.policy).bind(5, row->seq);
+    if (st.step() != SQLITE_DONE) return db_error("update agent");
+    if (auto s = txn.commit(); !s) return s.error();
+    return std::move(a);
+  }
+
+  Result<MoveResult> move(const std::string& tenant, const std::string& id,
+                          const std::optional<std::string>& new_parent) override {
+    std::lock_guard lock(mu_);
+    Txn txn(this);
+    if (!txn.ok()) return txn.error();
+    auto row = load(tenant, id, false);
+    if (!row) return row.error();
+    std::string new_path = row->agent.label, new_key = "." + std::to_string(row->seq) + ".";
+    if (new_parent) {
+      auto parent = load(tenant, *new_parent, true);
+      if (!parent) {
+        Error e = parent.error();
+        e.where = "new_parent";
+        return e;
+      }
+      if (parent->agent.deleted_at_ms)
+        return make_error(code::kConflict, "new parent " + *new_parent + " is deleted", "new_parent");
+      if (parent->tree_key.rfind(row->tree_key, 0) == 0)
+        return make_error(code::kConflict,
+                          parent->seq == row->seq
+                              ? "cannot move agent " + id + " under itself"
+                              : "cannot move agent " + id + " under its own descendant " + *new_parent,
+                          "new_parent");
+      new_path = parent->agent.path + "." + new_path;
+      new_key = parent->tree_key + std::to_string(row->seq) + ".";
+    }
+    MoveResult result;
+    result.old_path = row->agent.path;
+    Stmt st = prepare(
+        "UPDATE agent SET path = ?1 || substr(path, ?2), tree_key = ?3 || substr(tree_key, ?4) "
+        "WHERE tenant_id = ?5 AND tree_key >= ?6 AND tree_key < ?7");
+    st.bind(1, new_path).bind(2, static_cast<int64_t>(row->agent.path.size() + 1));
+    st.bind(3, new_key).bind(4, static_cast<int64_t>(row->tree_key.size() + 1));
+    st.bind(5, tenant).bind(6, row->tree_key).bind(7, range_end(row->tree_key));
+    if (st.step() != SQLITE_DONE) return db_error("move subtree");
+    result.subtree_size = sqlite3_changes(db_);
+    Stmt pt = prepare("UPDATE agent SET parent_id = ? WHERE seq = ?");
+    if (new_parent) pt.bind(1, *new_parent); else pt.bind_null(1);
+    pt.bind(2, row->seq);
+    if (pt.step() != SQLITE_DONE) return db_error("move agent");
+    if (auto s = txn.commit(); !s) return s.error();
+    result.agent = std::move(row->agent);
+    result.agent.parent_id = new_parent;
+    result.agent.path = new_path;
+    return result;
+  }
+
+  Result<std::vector<Agent>> remove(const std::string& tenant, const std::string& id, bool subtree,
+                                    int64_t now) override {
+    std::lock_guard lock(mu_);
+    Txn txn(this);
+    if (!txn.ok()) return txn.error();
+    auto row = load(tenant, id, false);
+    if (!row) return row.error();
+    std::vector<Agent> removed;
+    if (subtree) {
+      Stmt sel = prepare(std::string("SELECT ") + kAgentColumns +
+                         " FROM agent WHERE tenant_id = ? AND tree_key >= ? AND tree_key < ? AND "
+                         "deleted_at IS NULL ORDER BY tree_key");
+      sel.bind(1, tenant).bind(2, row->tree_key).bind(3, range_end(row->tree_key));
+      int rc;
+      while ((rc = sel.step()) == SQLITE_ROW) removed.push_back(read_row(sel).agent);
+      if (rc != SQLITE_DONE) return db_error("select subtree");
+      Stmt st = prepare(
+          "UPDATE agent SET deleted_at = ? WHERE tenant_id = ? AND tree_key >= ? AND tree_key < ? "
+          "AND deleted_at IS NULL");
+      st.bind(1, now).bind(2, tenant).bind(3, row->tree_key).bind(4, range_end(row->tree_key));
+      if (st.step() != SQLITE_DONE) return db_error("delete subtree");
+    } else {
+      Stmt st = prepare("UPDATE agent SET deleted_at = ? WHERE seq = ?");
+      st.bind(1, now).bind(2, row->seq);
+      if (st.step() != SQLITE_DONE) return db_error("delete agent");
+      removed.push_back(std::move(row->agent));
+    }
+    if (auto s = txn.commit(); !s) return s.error();
+    for (Agent& a : removed) a.deleted_at_ms = now;
+    return removed;
+  }
+
+  Result<std::vector<CognitionEvent>> append_events(const std::string& tenant,
+                                                    const std::string& agent_id,
+                                                    std::span<const NewEvent> events) override {
+    std::lock_guard lock(mu_);
+    Txn txn(this);
+    if (!txn.ok()) return txn.error();
+    auto row = load(tenant, agent_id, false);
+    if (!row) return row.error();
+    std::vector<CognitionEvent> out;
+    out.reserve(events.size());
+    int64_t now = now_ms();
+    for (const NewEvent& n : events) {
+      CognitionEvent e;
+      e.id = new_uuid();
+      e.tenant_id = tenant;
+      e.agent_id = agent_id;
+      e.type = n.type;
+      e.payload = n.payload;
+      e.ts_ms = n.ts_ms ? *n.ts_ms : now;
+      Stmt st = prepare(
+          "INSERT INTO cognition_event (id, tenant_id, agent_seq, type, payload, ts) VALUES (?,?,?,?,?,?)");
+      st.bind(1, e.id).bind(2, tenant).bind(3, row->seq).bind(4, std::string(cognition_type_name(e.type)));
+      st.bind(5, core::to_json(e.payload)).bind(6, e.ts_ms);
+      if (st.step() != SQLITE_DONE) return db_error("insert cognition event");
+      out.push_back(std::move(e));
+    }
+    if (auto s = txn.commit(); !s) return s.error();
+    return out;
+  }
+
+  Result<Page<CognitionEvent>> list_events(const std::string& tenant, const std::string& agent_id,
+                                           const EventQuery& q) override {
+    std::lock_guard lock(mu_);
+    if (q.limit < 1 || q.limit > 1000)
+      return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
+    auto row = load(tenant, agent_id, true);
+    if (!row) return row.error();
+    int64_t cursor_ts = INT64_MAX, cursor_seq = INT64_MAX;
+    if (q.cursor) {
+      auto colon = q.cursor->find(':');
+      try {
+        if (colon == std::string::npos) throw std::invalid_argument("cursor");
+        cursor_ts = std::stoll(q.cursor->substr(0, colon));
+        cursor_seq = std::stoll(q.cursor->substr(colon + 1));
+      } catch (const std::exception&) {
+        return make_error(code::kInvalidArgument, "malformed cursor", "cursor");
+      }
+    }
+    Stmt st = prepare(
+        "SELECT seq, id, type, payload, ts FROM cognition_event WHERE agent_seq = ?1 AND ts >= ?2 "
+        "AND ts < ?3 AND (ts < ?4 OR (ts = ?4 AND seq < ?5)) ORDER BY ts DESC, seq DESC LIMIT ?6");
+    st.bind(1, row->seq).bind(2, q.since_ms.value_or(INT64_MIN)).bind(3, q.until_ms.value_or(INT64_MAX));
+    st.bind(4, cursor_ts).bind(5, cursor_seq).bind(6, static_cast<int64_t>(q.limit + 1));
+    Page<CognitionEvent> page;
+    int rc;
+    int64_t last_ts = 0, last_seq = 0;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      if (page.items.size() == q.limit) {
+        page.next_cursor = std::to_string(last_ts) + ":" + std::to_string(last_seq);
+        break;
+      }
+      CognitionEvent e;
+      last_seq = st.integer(0);
+      e.id = st.text(1);
+      e.tenant_id = tenant;
+      e.agent_id = agent_id;
+      e.type = parse_cognition_type(st.text(2)).value_or(CognitionType::kPerceive);
+      auto payload = core::parse_json(st.text(3));
+      e.payload = payload ? std::move(*payload) : Value();
+      e.ts_ms = last_ts = st.integer(4);
+      page.items.push_back(std::move(e));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error("list cognition events");
+    return page;
+  }
+
+  Result<int64_t> count_agents(const std::string& tenant) override {
+    std::lock_guard lock(mu_);
+    Stmt st = prepare("SELECT count(*) FROM agent WHERE tenant_id = ? AND deleted_at IS NULL");
+    st.bind(1, tenant);
+    if (st.step() != SQLITE_ROW) return db_error("count agents");
+    return st.integer(0);
+  }
+
+ private:
+  // A transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless committed.
+  class Txn {
+   public:
+    explicit Txn(SqliteStore* s) : s_(s) { status_ = s_->exec("BEGIN IMMEDIATE"); }
+    ~Txn() {
+      if (status_.ok() && !done_) (void)s_->exec("ROLLBACK");
+    }
+    bool ok() const { return status_.ok(); }
+    const Error& error() const { return status_.error(); }
+    Status commit() {
+      done_ = true;
+      return s_->exec("COMMIT");
+    }
+
+   private:
+    SqliteStore* s_;
+    Status status_;
+    bool done_ = false;
+  };
+
+  static Error located(Error e, const std::string& where) {
+    if (!where.empty()) e.where = e.where.empty() ? where : where + "." + e.where;
+    return e;
+  }
+
+  Status exec(const char* sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      std::string m = msg ? msg : "unknown error";
+      sqlite3_free(msg);
+      return make_error(code::kUnavailable, std::string("SQLite: ") + m);
+    }
+    return {};
+  }
+
+  Error db_error(const std::string& what) {
+    return make_error(code::kUnavailable, what + " failed: " + sqlite3_errmsg(db_));
+  }
+
+  Stmt prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return Stmt(it->second);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      // Our SQL is fixed text: failing to prepare it is a bug, not bad input.
+      fprintf(stderr, "genesis: cannot prepare SQL (%s): %s\n", sqlite3_errmsg(db_), sql.c_str());
+      abort();
+    }
+    cache_.emplace(sql, s);
+    return Stmt(s);
+  }
+
+  Status migrate() {
+    if (auto s = exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); !s) return s;
+    int64_t version = 0;
+    {
+      Stmt st = prepare("SELECT max(version) FROM schema_version");
+      if (st.step() == SQLITE_ROW && !st.is_null(0)) version = st.integer(0);
+    }
+    const int64_t latest = static_cast<int64_t>(std::size(kMigrations));
+    if (version > latest)
+      return make_error(code::kUnavailable, "store schema version " + std::to_string(version) +
+                                                " is newer than this genesisd (" + std::to_string(latest) + ")");
+    for (int64_t v = version; v < latest; ++v) {
+      Txn txn(this);
+      if (!txn.ok()) return txn.error();
+      if (auto s = exec(kMigrations[v]); !s) return s;
+      Stmt st = prepare("INSERT INTO schema_version (version) VALUES (?)");
+      st.bind(1, v + 1);
+      if (st.step() != SQLITE_DONE) return db_error("record schema version");
+      if (auto s = txn.commit(); !s) return s;
+    }
+    Stmt st = prepare("SELECT coalesce(max(seq), 0) + 1 FROM agent");
+    if (st.step() != SQLITE_ROW) return db_error("read agent sequence");
+    next_agent_seq_ = st.integer(0);
+    return {};
+  }
+
+  Result<Row> load(const std::string& tenant, const std::string& id, bool include_deleted) {
+    Stmt st = prepare(std::string("SELECT ") + kAgentColumns + " FROM agent WHERE id = ? AND tenant_id = ?");
+    st.bind(1, id).bind(2, tenant);
+    int rc = st.step();
+    if (rc == SQLITE_ROW) {
+      Row r = read_row(st);
+      if (!include_deleted && r.agent.deleted_at_ms)
+        return make_error(code::kNotFound, "agent " + id + " is deleted");
+      return r;
+    }
+    if (rc == SQLITE_DONE) return make_error(code::kNotFound, "no agent " + id);
+    return db_error("load agent");
+  }
+
+  static Row read_row(const Stmt& st) {
+    Row r;
+    r.seq = st.integer(0);
+    Agent& a = r.agent;
+    a.id = st.text(1);
+    a.tenant_id = st.text(2);
+    if (!st.is_null(3)) a.parent_id = st.text(3);
+    a.label = st.text(4);
+    a.path = st.text(5);
+    r.tree_key = st.text(6);
+    // Columns were written by us from validated values; a parse failure means
+    // the file was edited by hand, and the agent then reads as empty.
+    if (auto m = core::parse_json(st.text(7)); m && m->is_object()) a.mem_state = std::move(*m);
+    if (auto g = core::parse_json(st.text(8))) {
+      if (auto goals = goals_from_json(*g)) a.goals = std::move(*goals);
+    }
+    if (auto e = core::parse_json(st.text(9))) {
+      if (auto emotion = emotion_from_json(*e)) a.emotion = std::move(*emotion);
+    }
+    a.policy = st.text(10);
+    a.created_at_ms = st.integer(11);
+    if (!st.is_null(12)) a.deleted_at_ms = st.integer(12);
+    return r;
+  }
+
+  std::mutex mu_;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  int64_t next_agent_seq_ = 1;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  auto store = std::make_unique<SqliteStore>();
+  if (auto s = store->open(path); !s) return s.error();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> open_store(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return open_sqlite_store(url.substr(7));
+  return make_error(code::kInvalidArgument,
+                    "unknown store URL '" + url + "' (expected sqlite:PATH)", "--store");
+}
+
+}  // namespace genesis::registry

@@ -1,0 +1,56 @@
+// POST /auth/capability: a signed capability token for a tab or agent.
+#include "server/routes.h"
+
+namespace genesis::server {
+
+using core::make_error;
+namespace code = core::code;
+
+namespace {
+constexpr int64_t kTokenLifetimeMs = 12 * 3600 * 1000;
+}
+
+void add_capability_routes(Router& router, const auth::TokenSigner& signer) {
+  router.add("POST", "/auth/capability", [&signer](Request& req) {
+    auth::Capability cap;
+    cap.tenant_id = req.tenant;
+    cap.subject = "tab";
+    if (!req.body.empty()) {
+      auto body = req.json();
+      if (!body) return error_response(body.error());
+      if (!body->is_object()) return error_response(make_error(code::kInvalidArgument, "body must be an object"));
+      for (const auto& [k, v] : body->as_object()) {
+        if (k != "agent_label") return error_response(make_error(code::kInvalidArgument, "unknown field \"" + k + "\""));
+        if (!v.is_string()) return error_response(make_error(code::kInvalidArgument, "must be a string", "agent_label"));
+        if (auto s = registry::validate_label(v.as_string()); !s) return error_response(s.error());
+        cap.subject = v.as_string();
+      }
+    }
+    cap.issued_at_ms = registry::now_ms();
+    cap.expires_at_ms = cap.issued_at_ms + kTokenLifetimeMs;
+    cap.nonce = registry::new_uuid();
+    core::Value out = core::Object{{"token", signer.issue(cap)},
+                                   {"tenant_id", cap.tenant_id},
+                                   {"subject", cap.subject},
+                                   {"expires_at", registry::format_time(cap.expires_at_ms)}};
+    return Response::json(201, out);
+  });
+}
+
+void add_mesh_messages(Router& router, registry::Registry& reg) {
+  // {"type":"hello","agent_id":...}: the peer announces which agent it is.
+  router.add_message("hello", [&reg](const core::Value& msg, Peer& peer) -> core::Result<core::Value> {
+    const core::Value* id = msg.find("agent_id");
+    if (!id || !id->is_string() || !registry::is_uuid(id->as_string()))
+      return make_error(code::kInvalidArgument, "hello needs the peer's agent_id", "agent_id");
+    auto a = reg.store().get(peer.tenant(), id->as_string());
+    if (!a) return a.error();
+    peer.set_agent_id(a->id);
+    return core::Value(core::Object{{"agent_id", a->id}, {"seq", static_cast<int64_t>(reg.bus().last_seq())}});
+  });
+  router.add_message("ping", [](const core::Value&, Peer&) -> core::Result<core::Value> {
+    return core::Value(core::Object{{"ts", registry::format_time(registry::now_ms())}});
+  });
+}
+
+}  // namespace genesis::server

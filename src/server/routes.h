@@ -1,0 +1,26 @@
+// The resources genesisd serves, one file each. The daemon's start-up calls
+// these in order to fill its Router.
+#pragma once
+
+#include "auth/auth.h"
+#include "registry/service.h"
+#include "server/server.h"
+
+namespace genesis::server {
+
+// GET /healthz, GET /metrics
+void add_health_routes(Router& router, Metrics& metrics);
+// /v1/agents...
+void add_agent_routes(Router& router, registry::Registry& registry);
+// /v1/agents/{id}/events
+void add_event_routes(Router& router, registry::Registry& registry);
+// POST /auth/capability
+void add_capability_routes(Router& router, const auth::TokenSigner& signer);
+// Mesh messages from peers: "hello", "ping".
+void add_mesh_messages(Router& router, registry::Registry& registry);
+
+// Helpers shared by the resource files.
+core::Result<size_t> parse_limit(const Request& req, size_t default_limit, size_t max_limit);
+core::Result<bool> parse_bool(const Request& req, const std::string& name);
+
+}  // namespace genesis::server
