@@ -98,6 +98,21 @@ struct Server::Impl {
 
   void do_accept();
   Response serve_static(const Request& req);
+
+  void stop_when_drained(std::shared_ptr<net::steady_timer> timer,
+                         std::chrono::steady_clock::time_point deadline) {
+    bool any_live = false;
+    {
+      std::lock_guard lock(sessions_mu);
+      for (auto& w : sessions) any_live = any_live || !w.expired();
+    }
+    if (!any_live || std::chrono::steady_clock::now() >= deadline) {
+      ioc.stop();
+      return;
+    }
+    timer->expires_after(std::chrono::milliseconds(20));
+    timer->async_wait([this, timer, deadline](beast::error_code) { stop_when_drained(timer, deadline); });
+  }
 };
 
 // ---------------------------------------------------------------------------
@@ -490,24 +505,8 @@ void Server::stop() {
     for (auto& s : live) s->close();
     // Stop once every connection has closed, or cut off what has not finished
     // within the grace period.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [this, timer, deadline, check] {
-      bool any_live = false;
-      {
-        std::lock_guard lock(impl_->sessions_mu);
-        for (auto& w : impl_->sessions) any_live = any_live || !w.expired();
-      }
-      if (!any_live || std::chrono::steady_clock::now() >= deadline) {
-        *check = nullptr;  // break the self-reference
-        impl_->ioc.stop();
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(20));
-      timer->async_wait([check](beast::error_code) { if (*check) (*check)(); });
-    };
-    (*check)();
+    impl_->stop_when_drained(std::make_shared<net::steady_timer>(impl_->ioc),
+                             std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 }
 

@@ -1,0 +1,239 @@
+// The HTTP and WebSocket API, driven against a real genesisd.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "client/client.h"
+#include "support/daemon.h"
+
+namespace genesis {
+namespace {
+
+using client::HttpClient;
+using core::Value;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { daemon_ = new testing::Daemon(); }
+  static void TearDownTestSuite() { delete daemon_; }
+
+  HttpClient http_{daemon_->server()};
+
+  Value ok(const std::string& method, const std::string& target, const std::string& body, int want_status) {
+    auto r = http_.request(method, target, body);
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->status, want_status) << method << " " << target << ": " << r->body;
+    auto v = r->json();
+    EXPECT_TRUE(v.ok()) << r->body;
+    return v ? *v : Value();
+  }
+
+  std::string spawn(const std::string& label, const std::string& parent = "") {
+    std::string body = R"({"label":")" + label + "\"" + (parent.empty() ? "" : R"(,"parent_id":")" + parent + "\"") + "}";
+    return ok("POST", "/v1/agents", body, 201).find("id")->as_string();
+  }
+
+  // Error status and code for a request that must be refused.
+  void refused(const std::string& method, const std::string& target, const std::string& body, int status,
+               const std::string& code, const std::string& message_part = "") {
+    auto r = http_.request(method, target, body);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, status) << method << " " << target << " " << body << ": " << r->body;
+    auto v = r->json();
+    ASSERT_TRUE(v.ok()) << r->body;
+    const Value* err = v->find("error");
+    ASSERT_TRUE(err) << r->body;
+    EXPECT_EQ(err->find("code")->as_string(), code) << r->body;
+    if (!message_part.empty()) {
+      EXPECT_NE(err->find("message")->as_string().find(message_part), std::string::npos) << r->body;
+    }
+  }
+
+  static testing::Daemon* daemon_;
+};
+
+testing::Daemon* ApiTest::daemon_ = nullptr;
+
+TEST_F(ApiTest, HealthAndMetrics) {
+  EXPECT_EQ(ok("GET", "/healthz", "", 200).find("status")->as_string(), "ok");
+  spawn("metered");
+  auto m = http_.get("/metrics");
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE(m->body.find("genesis_http_requests_total{route=\"/v1/agents\",status=\"201\"}"), std::string::npos);
+  EXPECT_NE(m->body.find("genesis_http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(m->body.find("genesis_agents "), std::string::npos);
+}
+
+TEST_F(ApiTest, SpawnGetPatchMoveDelete) {
+  std::string root = spawn("api_root");
+  std::string child = spawn("child", root);
+  Value a = ok("GET", "/v1/agents/" + child, "", 200);
+  EXPECT_EQ(a.find("path")->as_string(), "api_root.child");
+  EXPECT_EQ(a.find("emotion")->find("pleasure")->as_double(), 0.5);
+  Value p = ok("PATCH", "/v1/agents/" + child,
+               R"({"mem_state":{"task":"index"},"goals":[{"id":"g1","weight":0.7,"ttl":30}]})", 200);
+  EXPECT_EQ(p.find("mem_state")->find("task")->as_string(), "index");
+  std::string other = spawn("api_other");
+  Value m = ok("POST", "/v1/agents/" + child + "/move", R"({"new_parent":")" + other + "\"}", 200);
+  EXPECT_EQ(m.find("path")->as_string(), "api_other.child");
+  Value list = ok("GET", "/v1/agents?subtree=" + other, "", 200);
+  EXPECT_EQ(list.find("agents")->as_array().size(), 2u);
+  ok("DELETE", "/v1/agents/" + other + "?subtree=true", "", 200);
+  refused("GET", "/v1/agents/" + child, "", 404, "not_found");
+  Value deleted = ok("GET", "/v1/agents/" + child + "?include_deleted=true", "", 200);
+  EXPECT_FALSE(deleted.find("deleted_at")->is_null());
+}
+
+TEST_F(ApiTest, BadInputGetsTheRightStatusAndChangesNothing) {
+  std::string a = spawn("bad_input");
+  std::string before = core::to_json(ok("GET", "/v1/agents/" + a, "", 200));
+  refused("POST", "/v1/agents", "{\"label\":", 400, "invalid_argument", "malformed JSON");
+  refused("POST", "/v1/agents", R"({"label":5})", 400, "invalid_argument", "label");
+  refused("POST", "/v1/agents", R"({"label":"x","colour":"red"})", 400, "invalid_argument", "unknown field");
+  refused("POST", "/v1/agents", R"({"label":"x","parent_id":"6a1c1f3e-6c55-4a8e-9d7e-000000000000"})", 404,
+          "not_found");
+  refused("PATCH", "/v1/agents/" + a, R"({"mem_state":{"k":")" + std::string(130 * 1024, 'x') + "\"}}", 413,
+          "too_large");
+  refused("PATCH", "/v1/agents/" + a, R"({"label":"renamed"})", 400, "invalid_argument", "label");
+  refused("PATCH", "/v1/agents/" + a, R"({"emotion":{"pleasure":"high"}})", 400, "invalid_argument",
+          "emotion.pleasure");
+  refused("POST", "/v1/agents/" + a + "/move", R"({"new_parent":")" + a + "\"}", 409, "conflict", "itself");
+  refused("POST", "/v1/agents/" + a + "/events", R"({"type":"dream"})", 400, "invalid_argument", "dream");
+  refused("GET", "/v1/agents?limit=0", "", 400, "invalid_argument", "limit");
+  refused("GET", "/v1/agents?colour=red", "", 400, "invalid_argument", "colour");
+  refused("PUT", "/v1/agents", "{}", 405, "method_not_allowed");
+  refused("GET", "/v1/nothing", "", 404, "not_found");
+  EXPECT_EQ(core::to_json(ok("GET", "/v1/agents/" + a, "", 200)), before);
+}
+
+// A body over the limit is refused from its Content-Length, before it is read.
+TEST_F(ApiTest, OversizeBodyIsRefused) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(daemon_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string req = "POST /v1/agents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 17000000\r\n\r\n{";
+  ASSERT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  std::string resp;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) resp.append(buf, n);
+  close(fd);
+  EXPECT_EQ(resp.rfind("HTTP/1.1 413", 0), 0u) << resp;
+  EXPECT_NE(resp.find("too_large"), std::string::npos) << resp;
+}
+
+TEST_F(ApiTest, BatchSpawnIsAtomic) {
+  refused("POST", "/v1/agents", R"([{"label":"b1"},{"label":"b 2"}])", 400, "invalid_argument", "[1].label");
+  Value none = ok("GET", "/v1/agents?label=b1", "", 200);
+  EXPECT_TRUE(none.find("agents")->as_array().empty());
+  Value two = ok("POST", "/v1/agents", R"([{"label":"b1"},{"label":"b2"}])", 201);
+  EXPECT_EQ(two.find("agents")->as_array().size(), 2u);
+}
+
+TEST_F(ApiTest, CognitionEventsOneOrNdjson) {
+  std::string a = spawn("thinker");
+  ok("POST", "/v1/agents/" + a + "/events", R"({"type":"perceive","payload":{"saw":"log"},"ts":"2026-01-01T00:00:00Z"})", 201);
+  auto r = http_.request("POST", "/v1/agents/" + a + "/events",
+                         "{\"type\":\"plan\",\"payload\":{\"n\":1},\"ts\":1767225601000}\n"
+                         "{\"type\":\"act\",\"payload\":{\"n\":2},\"ts\":1767225602000}\n",
+                         "application/x-ndjson");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 201) << r->body;
+  // A bad line refuses the whole batch, naming the line.
+  refused("POST", "/v1/agents/" + a + "/events", "", 400, "invalid_argument");
+  auto bad = http_.request("POST", "/v1/agents/" + a + "/events",
+                           "{\"type\":\"plan\"}\n{\"type\":\"nap\"}\n", "application/x-ndjson");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("line 2"), std::string::npos) << bad->body;
+  Value list = ok("GET", "/v1/agents/" + a + "/events?since=2026-01-01T00:00:01Z", "", 200);
+  const auto& events = list.find("events")->as_array();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].find("type")->as_string(), "act");
+  EXPECT_EQ(events[1].find("type")->as_string(), "plan");
+}
+
+TEST_F(ApiTest, MeshStreamsEveryChangeWithSequenceNumbers) {
+  client::WsClient ws;
+  ASSERT_TRUE(ws.connect(daemon_->server()).ok());
+  auto welcome = ws.read();
+  ASSERT_TRUE(welcome.ok()) << welcome.error().to_string();
+  auto w = core::parse_json(*welcome);
+  EXPECT_EQ(w->find("type")->as_string(), "welcome");
+  int64_t seq = w->find("seq")->as_int();
+
+  std::string a = spawn("streamed");
+  std::string b = spawn("streamed_child", a);
+  ok("PATCH", "/v1/agents/" + b, R"({"mem_state":{"x":1}})", 200);
+  std::string c = spawn("streamed_other");
+  ok("POST", "/v1/agents/" + b + "/move", R"({"new_parent":")" + c + "\"}", 200);
+  ok("POST", "/v1/agents/" + b + "/events", R"({"type":"reflect"})", 201);
+  ok("DELETE", "/v1/agents/" + b, "", 200);
+
+  std::vector<std::string> types;
+  for (int i = 0; i < 7; ++i) {
+    auto msg = ws.read();
+    ASSERT_TRUE(msg.ok()) << msg.error().to_string();
+    auto v = core::parse_json(*msg);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->find("seq")->as_int(), ++seq) << "a gap in the stream";
+    types.push_back(v->find("type")->as_string());
+    if (types.back() == "agent.move") {
+      EXPECT_EQ(v->find("data")->find("path")->as_string(), "streamed_other.streamed_child");
+    }
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"agent.spawn", "agent.spawn", "agent.update", "agent.spawn", "agent.move",
+                                             "cognition", "agent.delete"}));
+
+  // A peer can announce itself, and bad messages get an error, not a disconnect.
+  ASSERT_TRUE(ws.send(R"({"type":"hello","id":1,"agent_id":")" + a + "\"}").ok());
+  auto hello = core::parse_json(*ws.read());
+  EXPECT_EQ(hello->find("type")->as_string(), "hello.ok");
+  ASSERT_TRUE(ws.send("not json").ok());
+  auto err = core::parse_json(*ws.read());
+  EXPECT_EQ(err->find("type")->as_string(), "error");
+  ASSERT_TRUE(ws.send(R"({"type":"ping"})").ok());
+  EXPECT_EQ(core::parse_json(*ws.read())->find("type")->as_string(), "ping.ok");
+}
+
+TEST_F(ApiTest, CapabilityTokensAreSigned) {
+  Value t = ok("POST", "/auth/capability", R"({"agent_label":"tab-1"})", 201);
+  std::string token = t.find("token")->as_string();
+  EXPECT_NE(token.find('.'), std::string::npos);
+  EXPECT_EQ(t.find("tenant_id")->as_string(), "default");
+  refused("POST", "/auth/capability", R"({"agent_label":"no spaces"})", 400, "invalid_argument");
+}
+
+TEST(StaticShell, ServesFilesAndFallsBackToTheShell) {
+  auto web = testing::make_temp_dir("web");
+  std::ofstream(web / "index.html") << "<!doctype html><title>Genesis</title>";
+  std::filesystem::create_directories(web / "assets");
+  std::ofstream(web / "assets" / "app.js") << "console.log(1)";
+  testing::Daemon d({}, {"--web", web.string()});
+  HttpClient http(d.server());
+  auto index = http.get("/");
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(index->status, 200);
+  EXPECT_NE(index->body.find("Genesis"), std::string::npos);
+  auto js = http.get("/assets/app.js");
+  EXPECT_EQ(js->headers["content-type"], "text/javascript; charset=utf-8");
+  EXPECT_NE(js->headers["cache-control"].find("immutable"), std::string::npos);
+  auto inspect = http.get("/inspect/6a1c1f3e-6c55-4a8e-9d7e-000000000000");
+  EXPECT_EQ(inspect->status, 200);
+  EXPECT_NE(inspect->body.find("Genesis"), std::string::npos);
+  EXPECT_EQ(http.get("/missing.js")->status, 404);
+  EXPECT_EQ(http.get("/../etc/passwd")->status, 400);
+  std::filesystem::remove_all(web);
+}
+
+}  // namespace
+}  // namespace genesis

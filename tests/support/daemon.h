@@ -1,0 +1,99 @@
+// Starts a real genesisd for a test: its own temp directory and store, an
+// ephemeral port on 127.0.0.1, stopped (SIGTERM) when the object goes away.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace genesis::testing {
+
+inline std::filesystem::path make_temp_dir(const std::string& prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+class Daemon {
+ public:
+  // Starts genesisd on a store in `dir` (a fresh temp dir when empty).
+  explicit Daemon(std::filesystem::path dir = {}, std::vector<std::string> extra_args = {}) {
+    dir_ = dir.empty() ? make_temp_dir("genesisd") : dir;
+    owns_dir_ = dir.empty();
+    extra_ = std::move(extra_args);
+    start();
+  }
+  ~Daemon() {
+    stop(SIGTERM);
+    if (owns_dir_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  void start() {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    std::string store = "sqlite:" + (dir_ / "genesis.db").string();
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<std::string> args = {GENESISD_PATH, "--listen", "127.0.0.1:0", "--store", store, "--threads", "2"};
+      args.insert(args.end(), extra_.begin(), extra_.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[256];
+    port_ = 0;
+    while (fgets(line, sizeof line, out)) {
+      unsigned port;
+      if (sscanf(line, "listening on 127.0.0.1:%u", &port) == 1) {
+        port_ = static_cast<int>(port);
+        break;
+      }
+    }
+    // Keep reading genesisd's stdout in the background is unnecessary: it
+    // prints only the listening line and the stop line, which the pipe buffers.
+    stdout_ = out;
+    if (port_ == 0) throw std::runtime_error("genesisd did not start");
+  }
+
+  // Stops genesisd with `sig` (SIGTERM: graceful; SIGKILL: a crash) and reaps it.
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (stdout_) fclose(stdout_), stdout_ = nullptr;
+    return status;
+  }
+
+  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+  bool owns_dir_ = false;
+  std::vector<std::string> extra_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  FILE* stdout_ = nullptr;
+};
+
+}  // namespace genesis::testing
