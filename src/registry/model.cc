@@ -1,7 +1,8 @@
 // Validation and JSON conversion of the registry's data model.
 #include <openssl/rand.h>
 
-#include <atomic>
+#include <array>
+#include <random>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -195,13 +196,22 @@ std::optional<CognitionType> parse_cognition_type(std::string_view s) {
 }
 
 std::string new_uuid() {
+  // A per-thread generator seeded from OpenSSL's CSPRNG: ids must be unique and
+  // hard to guess, and RAND_bytes per id is measurably slow on the spawn path.
+  thread_local std::mt19937_64 rng = [] {
+    std::array<uint64_t, 4> seed{};
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), sizeof seed) != 1) {
+      std::random_device rd;
+      for (auto& s : seed) s = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    }
+    std::seed_seq seq{seed[0], seed[1], seed[2], seed[3]};
+    return std::mt19937_64(seq);
+  }();
   unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) {
-    // OpenSSL's CSPRNG failing is not recoverable input; fall back to the clock
-    // mixed with a counter so ids stay unique within this process.
-    static std::atomic<uint64_t> counter{0};
-    uint64_t x = static_cast<uint64_t>(now_ms()) ^ (++counter * 0x9E3779B97F4A7C15ull);
-    for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(x >> ((i % 8) * 8)) ^ i;
+  uint64_t hi = rng(), lo = rng();
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<unsigned char>(hi >> (i * 8));
+    b[8 + i] = static_cast<unsigned char>(lo >> (i * 8));
   }
   b[6] = (b[6] & 0x0F) | 0x40;
   b[8] = (b[8] & 0x3F) | 0x80;

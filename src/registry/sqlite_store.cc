@@ -127,7 +127,8 @@ class SqliteStore final : public Store {
                             (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
     sqlite3_busy_timeout(db_, 5000);
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
+                               "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
+                               "PRAGMA cache_size=-65536", "PRAGMA mmap_size=268435456"}) {
       if (auto s = exec(pragma); !s) return s;
     }
     return migrate();
@@ -151,12 +152,12 @@ class SqliteStore final : public Store {
     for (const NewAgent& n : agents) {
       std::string parent_path, parent_key = ".";
       if (n.parent_id) {
-        auto parent = load(tenant, *n.parent_id, true);
+        auto parent = load_place(tenant, *n.parent_id);
         if (!parent) return parent.error();
-        if (parent->agent.deleted_at_ms)
+        if (parent->deleted)
           return make_error(code::kConflict, "parent agent " + *n.parent_id + " is deleted",
                             "parent_id");
-        parent_path = parent->agent.path + ".";
+        parent_path = parent->path + ".";
         parent_key = parent->tree_key;
       }
       Agent a;
@@ -359,8 +360,9 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Txn txn(this);
     if (!txn.ok()) return txn.error();
-    auto row = load(tenant, agent_id, false);
+    auto row = load_place(tenant, agent_id);
     if (!row) return row.error();
+    if (row->deleted) return make_error(code::kNotFound, "agent " + agent_id + " is deleted");
     std::vector<CognitionEvent> out;
     out.reserve(events.size());
     int64_t now = now_ms();
@@ -388,7 +390,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     if (q.limit < 1 || q.limit > 1000)
       return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
-    auto row = load(tenant, agent_id, true);
+    auto row = load_place(tenant, agent_id);
     if (!row) return row.error();
     int64_t cursor_ts = INT64_MAX, cursor_seq = INT64_MAX;
     if (q.cursor) {
@@ -526,6 +528,22 @@ class SqliteStore final : public Store {
         return make_error(code::kNotFound, "agent " + id + " is deleted");
       return r;
     }
+    if (rc == SQLITE_DONE) return make_error(code::kNotFound, "no agent " + id);
+    return db_error("load agent");
+  }
+
+  // Where an agent sits in the tree, without decoding its documents.
+  struct Place {
+    int64_t seq = 0;
+    std::string path, tree_key;
+    bool deleted = false;
+  };
+
+  Result<Place> load_place(const std::string& tenant, const std::string& id) {
+    Stmt st = prepare("SELECT seq, path, tree_key, deleted_at FROM agent WHERE id = ? AND tenant_id = ?");
+    st.bind(1, id).bind(2, tenant);
+    int rc = st.step();
+    if (rc == SQLITE_ROW) return Place{st.integer(0), st.text(1), st.text(2), !st.is_null(3)};
     if (rc == SQLITE_DONE) return make_error(code::kNotFound, "no agent " + id);
     return db_error("load agent");
   }
