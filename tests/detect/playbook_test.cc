@@ -77,7 +77,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadPlaybook{R"({"technique":"T1055","image":"x","goals":[{"id":"alert-soc","weight":0.5,"ttl":60},{"id":"alert-soc","weight":0.5,"ttl":60}],"policy":"monitor","urgency":0.5})", "goals[1].id"},
         BadPlaybook{R"({"technique":"T1055","image":"x","goals":[{"id":"alert-soc","weight":0.5,"ttl":60}],"policy":"allow:all","urgency":0.5})", "policy"},
         BadPlaybook{R"({"technique":"T1055","image":"x","goals":[{"id":"alert-soc","weight":0.5,"ttl":60}],"policy":"monitor","urgency":2})", "urgency"},
-        BadPlaybook{R"({"technique":"T1055","image":"x","goals":[{"id":"alert-soc","weight":0.5,"ttl":60}],"policy":"monitor","urgency":0.5,"extra":1})", "extra"}));
+        BadPlaybook{R"({"technique":"T1055","image":"x","goals":[{"id":"alert-soc","weight":0.5,"ttl":60}],"policy":"monitor","urgency":0.5,"extra":1})", "extra"}),
+    [](const testing::TestParamInfo<BadPlaybook>& info) {
+      std::string name = std::to_string(info.index) + "_" + info.param.where;
+      for (char& c : name) {
+        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
 
 TEST(Playbooks, ADirectoryWithABadFileLoadsNothingAndNamesEveryBadFile) {
   fs::path dir = fs::temp_directory_path() / ("genesis-playbooks-" + std::to_string(::getpid()));
