@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, transformWithOxc, type Plugin } from 'vite';
+
+/**
+ * Emits genesis-sw.js (from src/sw.ts) with the list of every built asset to
+ * precache and a version derived from their names, so a new build installs a
+ * new worker and a second visit boots from cache.
+ */
+function serviceWorker(): Plugin {
+  return {
+    name: 'genesis-service-worker',
+    apply: 'build',
+    async generateBundle(_options, bundle) {
+      const assets = Object.keys(bundle)
+        .filter((f) => !f.endsWith('.map') && f !== 'index.html')
+        .sort()
+        .map((f) => `/${f}`);
+      const version = createHash('sha256').update(assets.join('\n')).digest('hex').slice(0, 12);
+      const src = readFileSync(fileURLToPath(new URL('./src/sw.ts', import.meta.url)), 'utf8');
+      const out = await transformWithOxc(src, 'sw.ts', { lang: 'ts' });
+      const code =
+        `const GENESIS_ASSETS = ${JSON.stringify(assets)};\n` +
+        `const GENESIS_VERSION = ${JSON.stringify(version)};\n` +
+        out.code;
+      this.emitFile({ type: 'asset', fileName: 'genesis-sw.js', source: code });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [serviceWorker()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
+  worker: { format: 'es' },
+  server: {
+    proxy: {
+      '/v1': { target: 'http://127.0.0.1:8000', ws: true },
+      '/auth': 'http://127.0.0.1:8000',
+    },
+  },
+});
