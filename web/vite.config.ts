@@ -23,7 +23,8 @@ function serviceWorker(): Plugin {
       const code =
         `const GENESIS_ASSETS = ${JSON.stringify(assets)};\n` +
         `const GENESIS_VERSION = ${JSON.stringify(version)};\n` +
-        out.code;
+        // A classic worker script: drop the `export {}` that makes sw.ts a module.
+        out.code.replace(/^export\s*\{\s*\};?\s*$/m, '');
       this.emitFile({ type: 'asset', fileName: 'genesis-sw.js', source: code });
     },
   };

@@ -117,7 +117,8 @@ export async function boot(handlers: MeshHandlers, api = new Api()): Promise<Boo
     goals: [],
   });
   await joined;
-  mesh.send({ type: 'hello', agent_id: agent.id, tab_id: tabId });
+  // Announced once genesisd has bound this peer to the agent ("hello.ok").
+  await mesh.request({ type: 'hello', agent_id: agent.id, tab_id: tabId });
   const bootMs = performance.now();
 
   const tabs = readTabs();

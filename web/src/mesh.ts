@@ -55,6 +55,8 @@ export class MeshClient {
   private backoff = 250;
   private closed = false;
   private hello: Record<string, unknown> | null = null;
+  private nextRef = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly url: () => string,
@@ -80,6 +82,7 @@ export class MeshClient {
         if (typeof ev.data !== 'string') return;
         const m = parseMeshMessage(ev.data);
         if (!m) return;
+        if (this.settle(ev.data, m)) return;
         const s = this.seq.accept(m.seq);
         if (s === 'stale') return;
         this.handlers.onMessage(m);
@@ -97,9 +100,30 @@ export class MeshClient {
     });
   }
 
+  /** Resolves a request() whose reply ("<type>.ok" or "error" with its ref) arrived. */
+  private settle(text: string, m: MeshMessage): boolean {
+    if (!m.type.endsWith('.ok') && m.type !== 'error') return false;
+    const o = JSON.parse(text) as { ref?: unknown; error?: { message?: string } };
+    const p = typeof o.ref === 'number' ? this.pending.get(o.ref) : undefined;
+    if (!p) return false;
+    this.pending.delete(o.ref as number);
+    if (m.type === 'error') p.reject(new Error(o.error?.message ?? 'mesh error'));
+    else p.resolve(m.data);
+    return true;
+  }
+
+  /** Sends a typed message and resolves with the reply's data ("<type>.ok"). */
+  request(msg: Record<string, unknown>): Promise<unknown> {
+    const id = this.nextRef++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send({ ...msg, id });
+    });
+  }
+
   /** Sends a typed message now and remembers `hello` to re-announce after reconnects. */
   send(msg: Record<string, unknown>): void {
-    if (msg.type === 'hello') this.hello = msg;
+    if (msg.type === 'hello') this.hello = { type: 'hello', agent_id: msg.agent_id, tab_id: msg.tab_id };
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 

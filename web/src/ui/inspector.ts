@@ -101,7 +101,7 @@ export function renderInspector(root: HTMLElement, d: InspectorData, opts: { ful
   for (const e of d.events.slice(0, opts.full ? 100 : 10)) {
     const li = el('li');
     li.append(el('span', `ev-type ev-${e.type}`, e.type), el('span', 'ev-ts', e.ts ?? ''));
-    li.append(jsonTree(e.payload, 0));
+    li.append(jsonTree(e.payload, 1));
     ev.append(li);
   }
   root.append(section('latest cognition events', ev));

@@ -1,0 +1,290 @@
+// End-to-end: the shell served by a real genesisd, in Debian's headless Chromium.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  REPO,
+  api,
+  decodePng,
+  launch,
+  litPixels,
+  meanColor,
+  openShell,
+  screenOf,
+  startDaemon,
+  waitForAgent,
+  waitForRest,
+  type Daemon,
+} from './harness';
+
+const SHOTS = process.env.GENESIS_SCREENSHOTS ?? join(REPO, 'build/web-e2e');
+const CLI = process.env.GENESIS_CLI ?? join(REPO, 'build/apps/genesis/genesis');
+
+let daemon: Daemon;
+let browser: Browser;
+let ctx: BrowserContext;
+
+async function spawn(label: string, extra: Record<string, unknown> = {}): Promise<any> {
+  const r = await api(daemon.url, 'POST', '/v1/agents', { label, ...extra });
+  expect(r.status).toBe(201);
+  return r.data;
+}
+
+async function poll<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeout = 10000): Promise<T> {
+  const end = Date.now() + timeout;
+  let v = await f();
+  while (!ok(v)) {
+    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    v = await f();
+  }
+  return v;
+}
+
+/** Drags agent `from` onto agent `to` with real pointer events, following `to` as it moves. */
+async function drag(page: Page, from: string, to: string): Promise<void> {
+  const a = await screenOf(page, from);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  let b = await screenOf(page, to);
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  for (let i = 0; i < 4; i++) {
+    b = await screenOf(page, to);
+    await page.mouse.move(b.x, b.y, { steps: 3 });
+  }
+  await page.mouse.up();
+}
+
+beforeAll(async () => {
+  daemon = await startDaemon();
+  browser = await launch(false);
+  ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.stop();
+});
+
+describe('boot', () => {
+  it("registers the tab's agent, announces it and reports the boot time", async () => {
+    const page = await openShell(ctx, daemon.url);
+    const g = await page.evaluate(() => ({ id: window.__genesis.agentId, bootMs: window.__genesis.bootMs }));
+    expect(g.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(g.bootMs).toBeGreaterThan(0);
+    const agent = await api(daemon.url, 'GET', `/v1/agents/${g.id}`);
+    expect(agent.status).toBe(200);
+    expect(agent.data.label).toBe('tab');
+    expect(agent.data.mem_state.kind).toBe('tab');
+    await expect(page.textContent('#boot-status')).resolves.toMatch(/booted in \d+ ms/);
+    // The boot time is reported to genesisd as a perceive event of the tab's agent.
+    const events = await poll(
+      () => api(daemon.url, 'GET', `/v1/agents/${g.id}/events`),
+      (r) => (r.data.events ?? []).some((e: any) => e.type === 'perceive' && typeof e.payload?.boot_ms === 'number'),
+    );
+    expect(events.status).toBe(200);
+    // Closing the tab removes its agent.
+    await page.close({ runBeforeUnload: true });
+    await poll(
+      () => api(daemon.url, 'GET', `/v1/agents/${g.id}`),
+      (r) => r.status === 404 || r.data?.deleted_at != null,
+    );
+  });
+
+  it('boots the second visit from the Service Worker cache', async () => {
+    const c = await browser.newContext();
+    const page = await openShell(c, daemon.url);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true));
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const served: string[] = [];
+    page.on('response', (r) => {
+      if (r.fromServiceWorker()) served.push(new URL(r.url()).pathname);
+    });
+    await page.reload();
+    await page.waitForFunction(() => window.__genesis?.bootMs !== null);
+    expect(await page.evaluate(() => window.__genesis.warm)).toBe(true);
+    expect(served).toContain('/');
+    expect(served.some((p) => p.startsWith('/assets/') && p.endsWith('.js'))).toBe(true);
+    await c.close();
+  });
+});
+
+describe('fleet view', () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await openShell(ctx, daemon.url);
+  });
+
+  it('shows an agent spawned with the CLI, live', async () => {
+    expect(existsSync(CLI)).toBe(true);
+    const out = execFileSync(CLI, ['--server', daemon.url.replace('http://', ''), '--json', 'agent', 'spawn', 'from-cli', '--mem', '{"origin":"cli"}'], {
+      encoding: 'utf8',
+    });
+    const id = JSON.parse(out).id as string;
+    await waitForAgent(page, id);
+    expect(await page.evaluate((aid) => window.__genesis.model.nodes.get(aid)?.agent.label, id)).toBe('from-cli');
+  });
+
+  it('opens the inspector with the right memory on click, and the full page', async () => {
+    const mem = { mission: 'watch-dns', depth: { level: 3, tags: ['alpha', 'beta'] } };
+    const a = await spawn('inspected', { mem_state: mem, goals: [{ id: 'g1', weight: 0.7, ttl: 60 }] });
+    await api(daemon.url, 'POST', `/v1/agents/${a.id}/events`, { type: 'plan', payload: { step: 'scan-resolvers' } });
+    await waitForAgent(page, a.id);
+    await waitForRest(page);
+    const p = await screenOf(page, a.id);
+    await page.mouse.click(p.x, p.y);
+    const insp = page.locator('#inspector');
+    await expect.poll(() => insp.getAttribute('data-agent-id')).toBe(a.id);
+    await expect.poll(() => insp.locator('[data-testid=memory]').textContent()).toContain('"watch-dns"');
+    const text = (await insp.textContent())!;
+    expect(text).toContain(a.id);
+    expect(text).toContain('inspected');
+    expect(text).toContain('"alpha"');
+    expect(text).toContain('g1');
+    await expect.poll(async () => (await insp.textContent()) ?? '').toContain('scan-resolvers');
+    expect(await insp.locator('a.full-link').getAttribute('href')).toBe(`/inspect/${a.id}`);
+    await page.keyboard.press('Escape');
+    const full = await ctx.newPage();
+    await full.goto(`${daemon.url}/inspect/${a.id}`);
+    await expect.poll(async () => (await full.locator('#inspector-page').textContent()) ?? '', { timeout: 15000 }).toContain('"watch-dns"');
+    expect(await full.locator('#inspector-page').textContent()).toContain('scan-resolvers');
+    await full.close();
+  });
+
+  it('re-parents an agent dragged onto another', async () => {
+    const parent = await spawn('new-parent');
+    const child = await spawn('dragged');
+    await waitForAgent(page, parent.id);
+    await waitForAgent(page, child.id);
+    await waitForRest(page);
+    await drag(page, child.id, parent.id);
+    const moved = await poll(
+      () => api(daemon.url, 'GET', `/v1/agents/${child.id}`),
+      (r) => r.data.parent_id === parent.id,
+    );
+    expect(moved.data.path).toContain('new-parent');
+    // The view got the move from the mesh and now draws the edge.
+    await page.waitForFunction(
+      ([c, p]) => window.__genesis.model.nodes.get(c!)?.agent.parent_id === p,
+      [child.id, parent.id],
+    );
+  });
+
+  it('refuses a cyclic move visibly and snaps the node back', async () => {
+    const top = await spawn('cycle-top');
+    const below = await spawn('cycle-below', { parent_id: top.id });
+    await waitForAgent(page, below.id);
+    await waitForRest(page);
+    const before = await screenOf(page, top.id);
+    await drag(page, top.id, below.id);
+    const toast = page.locator('#toast');
+    await expect.poll(() => toast.isVisible()).toBe(true);
+    expect(await toast.textContent()).toMatch(/move refused: .+/);
+    expect(await toast.getAttribute('data-kind')).toBe('error');
+    const r = await api(daemon.url, 'GET', `/v1/agents/${top.id}`);
+    expect(r.data.parent_id).toBeNull();
+    // Snapped back to where the drag started (the layout may nudge it a little).
+    await page.waitForTimeout(300);
+    const after = await screenOf(page, top.id);
+    expect(Math.hypot(after.x - before.x, after.y - before.y)).toBeLessThan(60);
+  });
+
+  it("a second tab sees the first tab's agent, and the first sees the second's", async () => {
+    const first = await page.evaluate(() => window.__genesis.agentId!);
+    const second = await openShell(ctx, daemon.url);
+    const secondId = await second.evaluate(() => window.__genesis.agentId!);
+    expect(secondId).not.toBe(first);
+    await waitForAgent(second, first);
+    await waitForAgent(page, secondId);
+    await second.close({ runBeforeUnload: true });
+    await page.waitForFunction((id) => !window.__genesis.model.nodes.has(id), secondId, { timeout: 10000 });
+  });
+});
+
+for (const renderer of ['webgl2', 'webgpu'] as const) {
+  describe(`pixels (${renderer})`, () => {
+    let b: Browser;
+    let c: BrowserContext;
+    beforeAll(async () => {
+      b = await launch(renderer === 'webgpu');
+      c = await b.newContext({ viewport: { width: 900, height: 640 } });
+    });
+    afterAll(async () => {
+      await b?.close();
+    });
+
+    it('draws each agent in its emotion colour', async () => {
+      const red = await spawn(`red-${renderer}`, { emotion: { pleasure: 0, arousal: 1, dominance: 0.5, label: 'ANGRY', fatigue: 0 } });
+      const blue = await spawn(`blue-${renderer}`, { emotion: { pleasure: 0.6667, arousal: 1, dominance: 0.5, label: 'CALM', fatigue: 0 } });
+      const page = await openShell(c, daemon.url, `?renderer=${renderer}`);
+      expect(await page.evaluate(() => window.__genesis.renderer)).toBe(renderer);
+      await waitForAgent(page, red.id);
+      await waitForAgent(page, blue.id);
+      await waitForRest(page);
+      // Zoom onto each agent so its disc covers the sampled pixels.
+      for (const [id, want] of [
+        [red.id, 0],
+        [blue.id, 2],
+      ] as const) {
+        await page.evaluate((aid) => {
+          const v = window.__genesis.view!;
+          v.focus(v.model.nodes.get(aid)!);
+          v.camera.distance = 60;
+        }, id);
+        await page.waitForTimeout(100);
+        const p = await screenOf(page, id);
+        const img = decodePng(await page.screenshot());
+        const [r, g, bl] = meanColor(img, p.x, p.y, 3);
+        const ch = [r, g, bl];
+        expect(ch[want]).toBeGreaterThan(150);
+        for (let k = 0; k < 3; k++) if (k !== want) expect(ch[want]! - ch[k]!).toBeGreaterThan(80);
+        expect(litPixels(img)).toBeGreaterThan(500);
+      }
+      await page.close();
+    });
+  });
+}
+
+describe('screenshots at 100 agents', () => {
+  it('fleet view and inspector', async () => {
+    const d2 = await startDaemon();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const parent = i === 0 ? null : ids[Math.floor((i - 1) / 4)]!;
+        const emotion = { pleasure: (i * 0.137) % 1, arousal: 0.3 + ((i * 0.291) % 0.7), dominance: 0.5, label: i % 7 === 0 ? 'FATIGUED' : 'NEUTRAL', fatigue: i % 7 === 0 ? 0.8 : 0.1 };
+        const r = await api(d2.url, 'POST', '/v1/agents', {
+          label: `agent-${i}`,
+          parent_id: parent,
+          emotion,
+          mem_state: { role: i === 0 ? 'root' : 'worker', shard: i % 5, notes: ['observes dns', 'reports to parent'] },
+          goals: [{ id: `g${i % 3}`, weight: 0.5, ttl: 60 }],
+        });
+        expect(r.status).toBe(201);
+        ids.push(r.data.id);
+      }
+      await api(d2.url, 'POST', `/v1/agents/${ids[5]}/events`, { type: 'perceive', payload: { dns_queries: 12 } });
+      await api(d2.url, 'POST', `/v1/agents/${ids[5]}/events`, { type: 'plan', payload: { next: 'rate-limit' } });
+      const c = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await openShell(c, d2.url);
+      await page.waitForFunction(() => window.__genesis.model.size >= 101);
+      await waitForRest(page);
+      await page.waitForTimeout(300);
+      const fleetPng = await page.screenshot();
+      writeFileSync(join(SHOTS, 'fleet-100.png'), fleetPng);
+      const img = decodePng(fleetPng);
+      expect(litPixels(img)).toBeGreaterThan(3000);
+      const p = await screenOf(page, ids[5]!);
+      await page.mouse.click(p.x, p.y);
+      await expect.poll(() => page.locator('#inspector').getAttribute('data-agent-id')).toBe(ids[5]);
+      await expect.poll(async () => (await page.locator('#inspector').textContent()) ?? '').toContain('rate-limit');
+      writeFileSync(join(SHOTS, 'inspector-100.png'), await page.screenshot());
+      await c.close();
+    } finally {
+      await d2.stop();
+    }
+  });
+});
