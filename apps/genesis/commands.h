@@ -20,5 +20,6 @@ struct Context {
 void add_agent_commands(CLI::App& app, Context& ctx);      // agent spawn|ls|tree|show|mv|rm
 void add_events_commands(CLI::App& app, Context& ctx);     // events add|ls
 void add_policy_commands(CLI::App& app, Context& ctx);     // policy eval|test|check
+void add_emotion_commands(CLI::App& app, Context& ctx);    // emotion train|infer|check
 
 }  // namespace genesis::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", ctx.json, "print JSON instead of text");
   add_agent_commands(app, ctx);
   add_events_commands(app, ctx);
+  add_emotion_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
