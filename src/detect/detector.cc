@@ -1,0 +1,576 @@
+#include "detect/detector.h"
+
+#include <algorithm>
+
+#include "client/client.h"
+
+namespace genesis::detect {
+namespace {
+
+using core::Result;
+using core::Status;
+using core::Value;
+namespace code = core::code;
+
+constexpr int64_t kSandboxMemoryBytes = 64 * 1024 * 1024;
+
+// Set while the response stage acts on the registry, so the quarantine guard
+// lets the detector's own writes (spawning the counter-agent, killing) through.
+thread_local bool t_in_response = false;
+
+struct InResponse {
+  bool prev = t_in_response;
+  InResponse() { t_in_response = true; }
+  ~InResponse() { t_in_response = prev; }
+};
+
+bool is_egress(const Value& telemetry) {
+  const Value* kind = telemetry.find("event");
+  if (kind == nullptr || !kind->is_string()) return false;
+  const std::string& k = kind->as_string();
+  if (k == "dns" || k == "dns.response") return true;
+  if (k != "network.connection") return false;
+  const Value* net = telemetry.find("network");
+  const Value* dir = net != nullptr ? net->find("direction") : nullptr;
+  return dir == nullptr || !dir->is_string() || dir->as_string() != "ingress";
+}
+
+Value sandbox_json() {
+  Value s = Value::object();
+  s.set("network", false);
+  s.set("filesystem", false);
+  s.set("max_memory_bytes", static_cast<int64_t>(kSandboxMemoryBytes));
+  return s;
+}
+
+std::string counter_label(const Playbook& pb) {
+  std::string label = pb.image + "-" + pb.technique;
+  std::replace(label.begin(), label.end(), '.', '_');
+  return label.substr(0, registry::kMaxLabelLength);
+}
+
+Value error_json(const core::Error& e) {
+  Value v = Value::object();
+  v.set("code", e.code);
+  v.set("message", e.message);
+  if (!e.where.empty()) v.set("where", e.where);
+  return v;
+}
+
+// Goals in the order they must run: evidence first, ending the agent last.
+std::vector<Goal> ordered_goals(const Playbook& pb) {
+  std::vector<Goal> goals = pb.goals;
+  auto rank = [](const Goal& g) { return g.id == "forensic-dump" ? 0 : g.id == "kill-process" ? 2 : 1; };
+  std::stable_sort(goals.begin(), goals.end(),
+                   [&](const Goal& a, const Goal& b) { return rank(a) < rank(b); });
+  return goals;
+}
+
+}  // namespace
+
+// ---- WebhookSink ----
+
+WebhookSink::WebhookSink(std::string url) {
+  std::string rest = url;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  auto slash = rest.find('/');
+  server_ = rest.substr(0, slash);
+  target_ = slash == std::string::npos ? "/" : rest.substr(slash);
+  worker_ = std::thread([this] { run(); });
+}
+
+WebhookSink::~WebhookSink() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void WebhookSink::send(const Value& alert) {
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= 10000) {  // the SOC is not listening: drop rather than grow forever
+      failed_.fetch_add(1);
+      return;
+    }
+    queue_.push_back(core::to_json(alert));
+  }
+  cv_.notify_one();
+}
+
+void WebhookSink::run() {
+  client::HttpClient http(server_, std::chrono::seconds(5));
+  while (true) {
+    std::vector<std::string> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty() && stop_) return;
+      batch.swap(queue_);
+    }
+    for (const auto& body : batch) {
+      auto r = http.request("POST", target_, body);
+      if (r.ok() && r->status >= 200 && r->status < 300) {
+        delivered_.fetch_add(1);
+      } else {
+        failed_.fetch_add(1);
+      }
+    }
+  }
+}
+
+// ---- IngestResult ----
+
+Value IngestResult::to_json() const {
+  Value v = Value::object();
+  v.set("accepted", static_cast<int64_t>(accepted));
+  Value rej = Value::array();
+  for (const auto& r : rejected) {
+    Value o = Value::object();
+    o.set("line", static_cast<int64_t>(r.line));
+    o.set("error", error_json(r.error));
+    rej.push_back(std::move(o));
+  }
+  v.set("rejected", std::move(rej));
+  Value den = Value::array();
+  for (const auto& d : denied) {
+    Value o = d.decision.to_json();
+    o.set("line", static_cast<int64_t>(d.line));
+    den.push_back(std::move(o));
+  }
+  v.set("denied", std::move(den));
+  Value dets = Value::array();
+  for (const auto& d : detections) dets.push_back(d.to_json());
+  v.set("detections", std::move(dets));
+  Value cas = Value::array();
+  for (const auto& c : counter_agents) cas.push_back(c.to_json());
+  v.set("counter_agents", std::move(cas));
+  Value errs = Value::array();
+  for (const auto& e : response_errors) errs.push_back(error_json(e));
+  v.set("errors", std::move(errs));
+  return v;
+}
+
+// ---- Detector ----
+
+// (tenant, agent) -> (until_ms, reason), per kind of containment.
+struct Detector::ContainmentTable {
+  using Key = std::pair<std::string, std::string>;
+  std::function<int64_t()> clock;
+  mutable std::shared_mutex mu;  // guards the maps
+  std::map<Key, std::pair<int64_t, std::string>> egress, quarantine;
+
+  void add(const std::string& kind, const Key& key, int64_t until, std::string why) {
+    std::unique_lock lock(mu);
+    auto& slot = (kind == "quarantine" ? quarantine : egress)[key];
+    if (until > slot.first) slot = {until, std::move(why)};
+  }
+  std::optional<std::string> find(const std::string& kind, const Key& key) const {
+    std::shared_lock lock(mu);
+    const auto& map = kind == "quarantine" ? quarantine : egress;
+    auto it = map.find(key);
+    if (it == map.end() || it->second.first <= clock()) return std::nullopt;
+    return it->second.second;
+  }
+};
+
+Detector::Detector(registry::Registry& registry, DetectStore& store,
+                   std::unique_ptr<AlertSink> alerts, DetectorOptions options)
+    : registry_(registry),
+      store_(store),
+      alerts_(std::move(alerts)),
+      options_(std::move(options)),
+      containments_(std::make_shared<ContainmentTable>()) {
+  containments_->clock = options_.now_ms ? options_.now_ms : std::function<int64_t()>(registry::now_ms);
+}
+
+Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry, DetectStore& store,
+                                                   std::unique_ptr<AlertSink> alerts,
+                                                   DetectorOptions options) {
+  if (options.catalogue_path.empty()) options.catalogue_path = default_catalogue_path();
+  if (options.playbook_dir.empty()) options.playbook_dir = default_playbook_dir();
+  if (options.policy_dir.empty()) options.policy_dir = default_policy_dir();
+  std::unique_ptr<Detector> d(
+      new Detector(registry, store, std::move(alerts), std::move(options)));
+  auto cat = Catalogue::load(d->options_.catalogue_path);
+  if (!cat.ok()) return cat.error();
+  d->catalogue_ = std::move(*cat);
+  auto books = PlaybookSet::load_dir(d->options_.playbook_dir, &d->catalogue_);
+  if (!books.ok()) return books.error();
+  d->playbooks_ = std::move(*books);
+  auto modules = read_policy_dir(d->options_.policy_dir);
+  if (!modules.ok()) return modules.error();
+  auto set = PolicySet::build(std::move(*modules));
+  if (!set.ok()) return set.error();
+  d->policies_ = std::move(*set);
+  auto active = store.active_containments(d->now());
+  if (!active.ok()) return active.error();
+  for (const auto& c : *active) {
+    d->containments_->add(c.kind, {c.tenant_id, c.agent_id}, c.until_ms,
+                          c.kind + " by counter-agent " + c.counter_agent_id + " (" + c.technique + ")");
+  }
+  std::shared_ptr<ContainmentTable> table = d->containments_;
+  registry.add_write_guard([table](const std::string& tenant, const std::string& op,
+                                   const std::string& agent_id) -> Status {
+    if (t_in_response || op == "delete") return {};
+    if (auto why = table->find("quarantine", {tenant, agent_id})) {
+      return core::make_error(code::kForbidden,
+                              "agent " + agent_id + " is quarantined (" + *why + "): " + op +
+                                  " refused");
+    }
+    return {};
+  });
+  return d;
+}
+
+int64_t Detector::now() const { return options_.now_ms ? options_.now_ms() : registry::now_ms(); }
+
+std::shared_ptr<const PolicySet> Detector::policy_set() const {
+  std::lock_guard lock(policy_mu_);
+  return policies_;
+}
+
+Result<std::vector<Hit>> Detector::evaluate(const Value& event) const {
+  return policy_set()->evaluate(event);
+}
+
+std::optional<std::string> Detector::egress_denied(const std::string& tenant,
+                                                   const std::string& agent_id) const {
+  return containments_->find("deny:egress", {tenant, agent_id});
+}
+
+std::optional<std::string> Detector::quarantined(const std::string& tenant,
+                                                 const std::string& agent_id) const {
+  return containments_->find("quarantine", {tenant, agent_id});
+}
+
+Status Detector::check_mesh_message(const std::string& tenant, const std::string& agent_id,
+                                    const std::string& type) {
+  auto why = egress_denied(tenant, agent_id);
+  if (!why) return {};
+  Decision d{tenant, agent_id, "mesh:" + type, "deny", *why, now()};
+  (void)store_.add_decision(d);
+  registry_.bus().publish("decision", tenant, d.to_json());
+  return core::make_error(code::kForbidden, "egress of agent " + agent_id + " is denied (" + *why + ")");
+}
+
+IngestResult Detector::ingest(const std::string& tenant, std::string_view body) {
+  IngestResult out;
+  Batch batch = decode_batch(body);  // decode + validate (schema)
+  out.rejected = std::move(batch.errors);
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    run_event(tenant, batch.lines[i], batch.events[i], out);
+  }
+  std::sort(out.rejected.begin(), out.rejected.end(),
+            [](const LineError& a, const LineError& b) { return a.line < b.line; });
+  return out;
+}
+
+IngestResult Detector::ingest_value(const std::string& tenant, const Value& event) {
+  IngestResult out;
+  auto ev = validate_event(event);
+  if (!ev.ok()) {
+    out.rejected.push_back({1, ev.error()});
+    return out;
+  }
+  run_event(tenant, 1, *ev, out);
+  return out;
+}
+
+void Detector::run_event(const std::string& tenant, std::size_t line, const Value& event,
+                         IngestResult& out) {
+  // validate: the agent must exist and be live.
+  const std::string& agent_id = event.find("agent_id")->as_string();
+  auto agent = registry_.store().get(tenant, agent_id);
+  if (!agent.ok()) {
+    out.rejected.push_back(
+        {line, core::make_error(code::kNotFound, "agent_id: no live agent " + agent_id, "agent_id")});
+    return;
+  }
+  // gate: egress of a contained agent is denied, visibly.
+  const Value& telemetry = *event.find("telemetry");
+  if (is_egress(telemetry)) {
+    if (auto why = egress_denied(tenant, agent_id)) {
+      Decision d{tenant, agent_id, "telemetry", "deny", *why, now()};
+      if (auto st = store_.add_decision(d); !st.ok()) out.response_errors.push_back(st.error());
+      registry_.bus().publish("decision", tenant, d.to_json());
+      out.denied.push_back({line, std::move(d)});
+      return;
+    }
+  }
+  ++out.accepted;
+  // evaluate
+  auto hits = policy_set()->evaluate(event);
+  if (!hits.ok()) {
+    core::Error e = hits.error();
+    e.where = "line " + std::to_string(line) + (e.where.empty() ? "" : ": " + e.where);
+    out.response_errors.push_back(std::move(e));
+    return;
+  }
+  if (hits->empty()) return;
+  // record: one detection per technique, its rules together.
+  std::map<std::string, std::pair<std::string, std::vector<std::string>>> by_technique;
+  for (const Hit& h : *hits) {
+    auto& slot = by_technique[h.technique];
+    if (slot.first.empty()) slot.first = h.tactic;
+    if (!h.rule.empty()) slot.second.push_back(h.rule);
+  }
+  std::vector<Detection> detections;
+  int64_t ts = now();
+  for (auto& [technique, tr] : by_technique) {
+    Detection d;
+    d.id = registry::new_uuid();
+    d.tenant_id = tenant;
+    d.agent_id = agent_id;
+    d.technique = technique;
+    d.tactic = tr.first;
+    if (d.tactic.empty()) {
+      if (const Technique* t = catalogue_.find(technique); t != nullptr && !t->tactics.empty()) {
+        d.tactic = t->tactics.front();
+      }
+    }
+    std::sort(tr.second.begin(), tr.second.end());
+    d.rules = std::move(tr.second);
+    d.event = event;
+    d.ts_ms = ts;
+    detections.push_back(std::move(d));
+  }
+  if (auto st = store_.add_detections(detections); !st.ok()) {
+    out.response_errors.push_back(st.error());
+    return;
+  }
+  for (Detection& d : detections) {
+    registry_.bus().publish("detection", tenant, d.to_json());  // broadcast
+    respond(tenant, d, out);
+    out.detections.push_back(std::move(d));
+  }
+}
+
+void Detector::respond(const std::string& tenant, Detection& d, IngestResult& out) {
+  auto pb = playbook(d.technique);
+  if (!pb) return;  // a detection without a playbook is recorded and broadcast only
+  std::lock_guard lock(respond_mu_);
+  // At most one live counter-agent per (agent, technique).
+  auto existing = store_.counter_agents(tenant, d.agent_id);
+  if (!existing.ok()) {
+    out.response_errors.push_back(existing.error());
+    return;
+  }
+  for (const auto& r : *existing) {
+    if (r.technique != pb->technique) continue;
+    if (registry_.store().get(tenant, r.id).ok()) {
+      d.counter_agent_id = r.id;
+      (void)store_.set_counter_agent(tenant, d.id, r.id);
+      return;
+    }
+  }
+  registry::NewAgent na;
+  na.label = counter_label(*pb);
+  na.parent_id = d.agent_id;
+  for (const Goal& g : pb->goals) na.goals.push_back({g.id, g.weight, g.ttl});
+  na.emotion = registry::Emotion{0.1, 0.9, 0.8, "URGENT", 0.0};
+  na.policy = pb->policy;
+  Value mem = Value::object();
+  Value ca = Value::object();
+  ca.set("technique", pb->technique);
+  ca.set("detection_id", d.id);
+  ca.set("target_agent_id", d.agent_id);
+  ca.set("image", pb->image);
+  ca.set("urgency", pb->urgency);
+  ca.set("sandbox", sandbox_json());
+  mem.set("counter_agent", std::move(ca));
+  na.mem_state = std::move(mem);
+  Result<registry::Agent> spawned = [&] {
+    InResponse in;
+    return registry_.spawn_one(tenant, na);
+  }();
+  if (!spawned.ok()) {
+    core::Error e = spawned.error();
+    e.message = "counter-agent for " + d.technique + " on " + d.agent_id + ": " + e.message;
+    out.response_errors.push_back(std::move(e));
+    return;
+  }
+  CounterAgentRecord rec{spawned->id, tenant,        d.agent_id,    pb->technique, d.id,
+                         pb->image,   pb->policy,    sandbox_json(), spawned->created_at_ms};
+  if (auto st = store_.add_counter_agent(rec); !st.ok()) out.response_errors.push_back(st.error());
+  if (auto st = store_.set_counter_agent(tenant, d.id, rec.id); !st.ok()) {
+    out.response_errors.push_back(st.error());
+  }
+  d.counter_agent_id = rec.id;
+  Value msg = Value::object();
+  msg.set("counter_agent", registry::agent_to_json(*spawned));
+  msg.set("technique", pb->technique);
+  msg.set("detection_id", d.id);
+  msg.set("agent_id", d.agent_id);
+  msg.set("image", pb->image);
+  msg.set("urgency", pb->urgency);
+  msg.set("sandbox", sandbox_json());
+  registry_.bus().publish("counter_agent.spawn", tenant, std::move(msg));  // broadcast
+  out.counter_agents.push_back(rec);
+  carry_out(tenant, *pb, *spawned, d);
+}
+
+void Detector::carry_out(const std::string& tenant, const Playbook& pb,
+                         const registry::Agent& counter, const Detection& d) {
+  InResponse in;
+  int64_t t = now();
+  std::vector<registry::NewEvent> events;
+  std::vector<ActionRecord> actions;
+  {
+    Value p = Value::object();
+    p.set("detection", d.to_json());
+    events.push_back({registry::CognitionType::kPerceive, std::move(p), std::nullopt});
+    Value plan = Value::object();
+    plan.set("goals", registry::goals_to_json(counter.goals));
+    plan.set("policy", pb.policy);
+    events.push_back({registry::CognitionType::kPlan, std::move(plan), std::nullopt});
+  }
+  auto contain = [&](const std::string& kind, int64_t ttl_s) -> Value {
+    Containment c{tenant, d.agent_id, kind, counter.id, pb.technique, t, t + ttl_s * 1000};
+    std::string why = kind + " by counter-agent " + counter.id + " (" + pb.technique + ")";
+    containments_->add(kind, {tenant, d.agent_id}, c.until_ms, why);
+    Value detail = Value::object();
+    detail.set("containment", kind);
+    detail.set("until", registry::format_time(c.until_ms));
+    if (auto st = store_.add_containment(c); !st.ok()) detail.set("error", error_json(st.error()));
+    return detail;
+  };
+  int64_t max_ttl = 0;
+  bool egress_goal = false, quarantine_goal = false;
+  for (const Goal& g : pb.goals) {
+    max_ttl = std::max(max_ttl, g.ttl);
+    egress_goal = egress_goal || g.id == "block-dns" || g.id == "block-egress";
+    quarantine_goal = quarantine_goal || g.id == "quarantine";
+  }
+  auto act = [&](const std::string& action, std::string status, Value detail) {
+    actions.push_back({tenant, counter.id, d.agent_id, d.id, action, status, detail, now()});
+    Value p = Value::object();
+    p.set("action", action);
+    p.set("target_agent_id", d.agent_id);
+    p.set("technique", pb.technique);
+    p.set("detection_id", d.id);
+    p.set("status", std::move(status));
+    p.set("detail", std::move(detail));
+    events.push_back({registry::CognitionType::kAct, std::move(p), std::nullopt});
+  };
+  // The playbook's policy is enforced even when no goal names it.
+  if (pb.policy == "deny:egress" && !egress_goal) act("policy:deny:egress", "done", contain("deny:egress", max_ttl));
+  if (pb.policy == "quarantine" && !quarantine_goal) act("policy:quarantine", "done", contain("quarantine", max_ttl));
+  for (const Goal& g : ordered_goals(pb)) {
+    if (g.id == "forensic-dump") {
+      Evidence e;
+      e.id = registry::new_uuid();
+      e.tenant_id = tenant;
+      e.agent_id = d.agent_id;
+      e.detection_id = d.id;
+      e.counter_agent_id = counter.id;
+      e.ts_ms = now();
+      Value snap = Value::object();
+      auto agent = registry_.store().get(tenant, d.agent_id, /*include_deleted=*/true);
+      if (agent.ok()) {
+        snap.set("agent", registry::agent_to_json(*agent));
+        snap.set("mem_state", agent->mem_state);
+      }
+      registry::EventQuery q;
+      q.limit = options_.evidence_events;
+      Value evs = Value::array();
+      if (auto page = registry_.store().list_events(tenant, d.agent_id, q); page.ok()) {
+        for (const auto& ev : page->items) evs.push_back(registry::event_to_json(ev));
+      }
+      int64_t n = static_cast<int64_t>(evs.as_array().size());
+      snap.set("events", std::move(evs));
+      snap.set("detection", d.to_json());
+      e.snapshot = std::move(snap);
+      Value detail = Value::object();
+      detail.set("evidence_id", e.id);
+      detail.set("events", n);
+      if (auto st = store_.add_evidence(e); !st.ok()) {
+        detail.set("error", error_json(st.error()));
+        act(g.id, "failed", std::move(detail));
+      } else {
+        act(g.id, "done", std::move(detail));
+      }
+    } else if (g.id == "block-dns" || g.id == "block-egress") {
+      act(g.id, "done", contain("deny:egress", g.ttl));
+    } else if (g.id == "quarantine") {
+      act(g.id, "done", contain("quarantine", g.ttl));
+    } else if (g.id == "alert-soc") {
+      Value alert = Value::object();
+      alert.set("detection", d.to_json());
+      if (const Technique* tech = catalogue_.find(d.technique)) {
+        alert.set("technique_name", tech->name);
+        alert.set("technique_url", tech->url);
+      }
+      alert.set("counter_agent_id", counter.id);
+      alert.set("image", pb.image);
+      alert.set("urgency", pb.urgency);
+      registry_.bus().publish("alert", tenant, alert);
+      if (alerts_) alerts_->send(alert);
+      Value detail = Value::object();
+      detail.set("stream", "alert");
+      detail.set("webhook", alerts_ != nullptr);
+      act(g.id, "done", std::move(detail));
+    } else if (g.id == "kill-process") {
+      auto removed = registry_.remove(tenant, d.agent_id, /*subtree=*/false);
+      Value detail = Value::object();
+      detail.set("deleted_agent_id", d.agent_id);
+      detail.set("subtree_kept", true);
+      if (!removed.ok()) {
+        detail.set("error", error_json(removed.error()));
+        act(g.id, "failed", std::move(detail));
+      } else {
+        act(g.id, "done", std::move(detail));
+      }
+    }
+  }
+  (void)registry_.append_events(tenant, counter.id, events);
+  for (const auto& a : actions) (void)store_.add_action(a);
+}
+
+std::vector<Playbook> Detector::playbooks() const {
+  std::lock_guard lock(playbook_mu_);
+  std::vector<Playbook> out;
+  for (const auto& [_, p] : playbooks_.all()) out.push_back(p);
+  return out;
+}
+
+std::optional<Playbook> Detector::playbook(const std::string& technique) const {
+  std::lock_guard lock(playbook_mu_);
+  const Playbook* p = playbooks_.find(technique, &catalogue_);
+  if (p == nullptr) return std::nullopt;
+  return *p;
+}
+
+Result<Playbook> Detector::put_playbook(const Value& doc) {
+  auto p = parse_playbook(doc, &catalogue_);
+  if (!p.ok()) return p.error();
+  std::lock_guard lock(playbook_mu_);
+  playbooks_.put(*p);
+  return *p;
+}
+
+Status Detector::put_policy(const std::string& name, const std::string& source) {
+  std::map<std::string, std::string> modules = policy_set()->modules();
+  modules[name] = source;
+  auto set = PolicySet::build(std::move(modules));
+  if (!set.ok()) return set.error();
+  std::lock_guard lock(policy_mu_);
+  policies_ = std::move(*set);
+  return {};
+}
+
+Status Detector::delete_policy(const std::string& name) {
+  std::map<std::string, std::string> modules = policy_set()->modules();
+  if (modules.erase(name) == 0) return core::make_error(code::kNotFound, "no policy " + name);
+  auto set = PolicySet::build(std::move(modules));
+  if (!set.ok()) return set.error();
+  std::lock_guard lock(policy_mu_);
+  policies_ = std::move(*set);
+  return {};
+}
+
+std::map<std::string, std::string> Detector::policies() const { return policy_set()->modules(); }
+
+}  // namespace genesis::detect

@@ -1,0 +1,176 @@
+// The detector: telemetry in, ATT&CK detections and counter-agents out.
+//
+// Pipeline, one named stage each, in this order for every event:
+//   decode    NDJSON / JSON body -> events                 (telemetry.h)
+//   validate  schema, known live agent                      (telemetry.h, registry)
+//   gate      egress telemetry of an egress-denied agent -> "deny" decision, stops here
+//   evaluate  data.mitre.detections on the event            (evaluator.h)
+//   record    one detection per technique found, durable    (store.h)
+//   respond   playbook -> counter-agent child of the agent (at most one live per
+//             agent and technique) -> its goals carried out
+//   broadcast "detection", "counter_agent.spawn", "alert", "decision" on the event bus
+//
+// Goals the response stage carries out (each is an `act` cognition event of the
+// counter-agent and a response_action record):
+//   forensic-dump  evidence record: the agent, its mem_state, its last cognition events
+//   block-dns, block-egress (and policy deny:egress)  the agent's egress telemetry and
+//                  mesh messages are denied until the goal's ttl runs out
+//   quarantine (and policy quarantine)  the registry refuses the agent's spawns,
+//                  updates, moves and cognition events until the ttl runs out
+//   alert-soc      "alert" on the bus (the alert stream) and a POST to the webhook
+//   kill-process   the agent is soft-deleted; its subtree (the counter-agent too) stays
+//
+// Thread safety: ingest() and the other methods may be called from many threads.
+// The respond stage is serialized (one mutex) so the one-live-counter-agent rule holds.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "core/value.h"
+#include "detect/catalogue.h"
+#include "detect/evaluator.h"
+#include "detect/playbook.h"
+#include "detect/store.h"
+#include "detect/telemetry.h"
+#include "mesh/mesh.h"
+#include "registry/service.h"
+
+namespace genesis::detect {
+
+// Where alert-soc sends alerts besides the bus. A seam: the webhook in
+// production, a recording sink in tests of the detector alone.
+class AlertSink {
+ public:
+  virtual ~AlertSink() = default;
+  // Must not block the caller for long: queue and return.
+  virtual void send(const core::Value& alert) = 0;
+};
+
+// POSTs each alert as JSON to `url` ("http://host:port/path") from a
+// background thread; failures are counted, never retried forever.
+class WebhookSink : public AlertSink {
+ public:
+  explicit WebhookSink(std::string url);
+  ~WebhookSink() override;
+  void send(const core::Value& alert) override;
+  uint64_t delivered() const { return delivered_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+
+ private:
+  void run();
+  std::string server_, target_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> queue_;
+  bool stop_ = false;
+  std::atomic<uint64_t> delivered_{0}, failed_{0};
+  std::thread worker_;
+};
+
+struct DetectorOptions {
+  std::string catalogue_path;  // empty: default_catalogue_path()
+  std::string playbook_dir;    // empty: default_playbook_dir()
+  std::string policy_dir;      // empty: default_policy_dir()
+  size_t evidence_events = 20;  // cognition events kept by forensic-dump
+  std::function<int64_t()> now_ms;  // injected clock; empty: the wall clock
+};
+
+// What one ingest call did, line by line.
+struct IngestResult {
+  size_t accepted = 0;
+  std::vector<LineError> rejected;
+  struct Denied {
+    std::size_t line;
+    Decision decision;
+  };
+  std::vector<Denied> denied;
+  std::vector<Detection> detections;
+  std::vector<CounterAgentRecord> counter_agents;  // spawned by this call
+  std::vector<core::Error> response_errors;        // respond-stage failures (detections stay)
+
+  core::Value to_json() const;
+};
+
+class Detector {
+ public:
+  // Loads the catalogue, playbooks and policies; installs the quarantine guard
+  // on the registry; restores containments still in force from the store.
+  static core::Result<std::unique_ptr<Detector>> create(registry::Registry& registry,
+                                                       DetectStore& store,
+                                                       std::unique_ptr<AlertSink> alerts,
+                                                       DetectorOptions options = {});
+
+  // decode -> ... -> broadcast for a request body (one JSON event or NDJSON).
+  IngestResult ingest(const std::string& tenant, std::string_view body);
+  // The same for one already-parsed event (the mesh `telemetry` message).
+  IngestResult ingest_value(const std::string& tenant, const core::Value& event);
+
+  // Stage by stage, for the benchmark: only evaluate (no writes).
+  core::Result<std::vector<Hit>> evaluate(const core::Value& event) const;
+
+  // Whether the agent's egress is denied now; the reason when it is.
+  std::optional<std::string> egress_denied(const std::string& tenant, const std::string& agent_id) const;
+  std::optional<std::string> quarantined(const std::string& tenant, const std::string& agent_id) const;
+  // Records and broadcasts a "deny" decision for a mesh message of a denied
+  // agent; returns the forbidden error to answer with, or ok.
+  core::Status check_mesh_message(const std::string& tenant, const std::string& agent_id,
+                                  const std::string& type);
+
+  const Catalogue& catalogue() const { return catalogue_; }
+  std::vector<Playbook> playbooks() const;
+  std::optional<Playbook> playbook(const std::string& technique) const;
+  // Validates and installs (adds or replaces) a playbook.
+  core::Result<Playbook> put_playbook(const core::Value& doc);
+
+  // Adds or replaces a mapping module; refused with its compile error and the
+  // running set unchanged when it does not compile.
+  core::Status put_policy(const std::string& name, const std::string& source);
+  core::Status delete_policy(const std::string& name);
+  std::map<std::string, std::string> policies() const;
+
+  DetectStore& store() { return store_; }
+
+ private:
+  Detector(registry::Registry& registry, DetectStore& store, std::unique_ptr<AlertSink> alerts,
+           DetectorOptions options);
+  int64_t now() const;
+  void run_event(const std::string& tenant, std::size_t line, const core::Value& event,
+                 IngestResult& out);
+  void respond(const std::string& tenant, Detection& d, IngestResult& out);
+  void carry_out(const std::string& tenant, const Playbook& pb, const registry::Agent& counter,
+                 const Detection& d);
+  std::shared_ptr<const PolicySet> policy_set() const;
+
+  registry::Registry& registry_;
+  DetectStore& store_;
+  std::unique_ptr<AlertSink> alerts_;
+  DetectorOptions options_;
+  Catalogue catalogue_;
+
+  mutable std::mutex playbook_mu_;  // guards playbooks_
+  PlaybookSet playbooks_;
+
+  mutable std::mutex policy_mu_;  // guards policies_ (the pointer, not the set)
+  std::shared_ptr<const PolicySet> policies_;
+
+  // Containments in force. Shared with the registry's write guard, which may
+  // outlive the detector.
+  struct ContainmentTable;
+  std::shared_ptr<ContainmentTable> containments_;
+
+  std::mutex respond_mu_;  // serializes the respond stage (one live counter-agent rule)
+};
+
+}  // namespace genesis::detect

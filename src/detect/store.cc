@@ -1,0 +1,466 @@
+// SQLite DetectStore. sqlite3* never leaves this file.
+#include "detect/store.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+namespace genesis::detect {
+namespace {
+
+using core::Result;
+using core::Status;
+using core::Value;
+
+Value strings_json(const std::vector<std::string>& v) {
+  Value a = Value::array();
+  for (const auto& s : v) a.push_back(s);
+  return a;
+}
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr); }
+  ~Stmt() { sqlite3_finalize(st_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& bind(int i, const std::string& s) {
+    sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(st_, i, v);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(st_, i);
+    return *this;
+  }
+  int step() { return sqlite3_step(st_); }
+  std::string text(int col) {
+    const unsigned char* t = sqlite3_column_text(st_, col);
+    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(st_, col)) : "";
+  }
+  bool is_null(int col) { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+  int64_t i64(int col) { return sqlite3_column_int64(st_, col); }
+  Value json(int col) {
+    auto v = core::parse_json(text(col));
+    return v.ok() ? std::move(*v) : Value();
+  }
+
+ private:
+  sqlite3_stmt* st_ = nullptr;
+  int rc_;
+};
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS detection (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  tactic TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  event TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  counter_agent_id TEXT
+);
+CREATE INDEX IF NOT EXISTS detection_by_agent ON detection(tenant_id, agent_id, seq);
+CREATE INDEX IF NOT EXISTS detection_by_technique ON detection(tenant_id, technique, seq);
+CREATE TABLE IF NOT EXISTS counter_agent (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  detection_id TEXT NOT NULL,
+  image TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  sandbox TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS counter_agent_by_agent ON counter_agent(tenant_id, agent_id);
+CREATE TABLE IF NOT EXISTS containment (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  counter_agent_id TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS containment_by_until ON containment(until);
+CREATE TABLE IF NOT EXISTS response_action (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  counter_agent_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  detection_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS response_action_by_detection ON response_action(tenant_id, detection_id);
+CREATE TABLE IF NOT EXISTS evidence (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  detection_id TEXT NOT NULL,
+  counter_agent_id TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evidence_by_agent ON evidence(tenant_id, agent_id);
+CREATE TABLE IF NOT EXISTS egress_decision (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS egress_decision_by_agent ON egress_decision(tenant_id, agent_id, seq);
+)sql";
+
+class SqliteDetectStore : public DetectStore {
+ public:
+  explicit SqliteDetectStore(sqlite3* db) : db_(db) {}
+  ~SqliteDetectStore() override { sqlite3_close(db_); }
+
+  Status init() {
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA busy_timeout=5000"}) {
+      if (sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) return error("pragma");
+    }
+    if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) return error("schema");
+    return {};
+  }
+
+  Status add_detections(const std::vector<Detection>& ds) override {
+    std::lock_guard lock(mu_);
+    if (!exec("BEGIN IMMEDIATE")) return error("begin");
+    for (const auto& d : ds) {
+      Stmt st(db_,
+              "INSERT INTO detection (id, tenant_id, agent_id, technique, tactic, rules, event, ts, "
+              "counter_agent_id) VALUES (?,?,?,?,?,?,?,?,?)");
+      st.bind(1, d.id).bind(2, d.tenant_id).bind(3, d.agent_id).bind(4, d.technique);
+      st.bind(5, d.tactic).bind(6, core::to_json(strings_json(d.rules)));
+      st.bind(7, core::to_json(d.event)).bind(8, d.ts_ms);
+      if (d.counter_agent_id) st.bind(9, *d.counter_agent_id); else st.bind_null(9);
+      if (st.step() != SQLITE_DONE) {
+        exec("ROLLBACK");
+        return error("insert detection");
+      }
+    }
+    if (!exec("COMMIT")) {
+      exec("ROLLBACK");
+      return error("commit");
+    }
+    return {};
+  }
+
+  Status set_counter_agent(const std::string& tenant, const std::string& detection_id,
+                           const std::string& counter_agent_id) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_, "UPDATE detection SET counter_agent_id = ? WHERE tenant_id = ? AND id = ?");
+    st.bind(1, counter_agent_id).bind(2, tenant).bind(3, detection_id);
+    return st.step() == SQLITE_DONE ? Status{} : error("update detection");
+  }
+
+  Result<Detection> get_detection(const std::string& tenant, const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_, (std::string(kDetectionSelect) + " WHERE tenant_id = ? AND id = ?").c_str());
+    st.bind(1, tenant).bind(2, id);
+    if (st.step() != SQLITE_ROW) {
+      return core::make_error(core::code::kNotFound, "no detection " + id);
+    }
+    return read_detection(st).first;
+  }
+
+  Result<std::pair<std::vector<Detection>, std::optional<std::string>>> list_detections(
+      const std::string& tenant, const DetectionQuery& q) override {
+    std::string sql = std::string(kDetectionSelect) + " WHERE tenant_id = ?";
+    if (q.agent_id) sql += " AND agent_id = ?";
+    if (q.technique) sql += " AND (technique = ? OR technique LIKE ?)";
+    if (q.since_ms) sql += " AND ts >= ?";
+    if (q.until_ms) sql += " AND ts < ?";
+    if (q.cursor) sql += " AND seq < ?";
+    sql += " ORDER BY seq DESC LIMIT ?";
+    int64_t cursor = 0;
+    if (q.cursor) {
+      try {
+        cursor = std::stoll(*q.cursor);
+      } catch (...) {
+        return core::make_error(core::code::kInvalidArgument, "bad cursor", "cursor");
+      }
+    }
+    std::lock_guard lock(mu_);
+    Stmt st(db_, sql.c_str());
+    int i = 1;
+    st.bind(i++, tenant);
+    if (q.agent_id) st.bind(i++, *q.agent_id);
+    if (q.technique) st.bind(i++, *q.technique).bind(i++, *q.technique + ".%");
+    if (q.since_ms) st.bind(i++, *q.since_ms);
+    if (q.until_ms) st.bind(i++, *q.until_ms);
+    if (q.cursor) st.bind(i++, cursor);
+    st.bind(i++, static_cast<int64_t>(q.limit + 1));
+    std::vector<Detection> out;
+    std::vector<int64_t> seqs;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      auto [d, seq] = read_detection(st);
+      out.push_back(std::move(d));
+      seqs.push_back(seq);
+    }
+    if (rc != SQLITE_DONE) return error("list detections");
+    std::optional<std::string> next;
+    if (out.size() > q.limit) {
+      out.pop_back();
+      next = std::to_string(seqs[q.limit - 1]);
+    }
+    return std::make_pair(std::move(out), next);
+  }
+
+  Status add_counter_agent(const CounterAgentRecord& r) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "INSERT INTO counter_agent (id, tenant_id, agent_id, technique, detection_id, image, "
+            "policy, sandbox, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    st.bind(1, r.id).bind(2, r.tenant_id).bind(3, r.agent_id).bind(4, r.technique);
+    st.bind(5, r.detection_id).bind(6, r.image).bind(7, r.policy);
+    st.bind(8, core::to_json(r.sandbox)).bind(9, r.created_at_ms);
+    return st.step() == SQLITE_DONE ? Status{} : error("insert counter_agent");
+  }
+
+  Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
+                                                         const std::string& agent_id) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "SELECT id, tenant_id, agent_id, technique, detection_id, image, policy, sandbox, "
+            "created_at FROM counter_agent WHERE tenant_id = ? AND agent_id = ? ORDER BY created_at");
+    st.bind(1, tenant).bind(2, agent_id);
+    std::vector<CounterAgentRecord> out;
+    while (st.step() == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                     st.text(6), st.json(7), st.i64(8)});
+    }
+    return out;
+  }
+
+  Status add_containment(const Containment& c) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "INSERT INTO containment (tenant_id, agent_id, kind, counter_agent_id, technique, since, "
+            "until) VALUES (?,?,?,?,?,?,?)");
+    st.bind(1, c.tenant_id).bind(2, c.agent_id).bind(3, c.kind).bind(4, c.counter_agent_id);
+    st.bind(5, c.technique).bind(6, c.since_ms).bind(7, c.until_ms);
+    return st.step() == SQLITE_DONE ? Status{} : error("insert containment");
+  }
+
+  Result<std::vector<Containment>> active_containments(int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "SELECT tenant_id, agent_id, kind, counter_agent_id, technique, since, until FROM "
+            "containment WHERE until > ? ORDER BY seq");
+    st.bind(1, now);
+    std::vector<Containment> out;
+    while (st.step() == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.i64(5),
+                     st.i64(6)});
+    }
+    return out;
+  }
+
+  Status add_action(const ActionRecord& a) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "INSERT INTO response_action (tenant_id, counter_agent_id, agent_id, detection_id, "
+            "action, status, detail, ts) VALUES (?,?,?,?,?,?,?,?)");
+    st.bind(1, a.tenant_id).bind(2, a.counter_agent_id).bind(3, a.agent_id);
+    st.bind(4, a.detection_id).bind(5, a.action).bind(6, a.status);
+    st.bind(7, core::to_json(a.detail)).bind(8, a.ts_ms);
+    return st.step() == SQLITE_DONE ? Status{} : error("insert response_action");
+  }
+
+  Result<std::vector<ActionRecord>> actions(const std::string& tenant,
+                                            const std::string& detection_id) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "SELECT tenant_id, counter_agent_id, agent_id, detection_id, action, status, detail, ts "
+            "FROM response_action WHERE tenant_id = ? AND detection_id = ? ORDER BY seq");
+    st.bind(1, tenant).bind(2, detection_id);
+    std::vector<ActionRecord> out;
+    while (st.step() == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                     st.json(6), st.i64(7)});
+    }
+    return out;
+  }
+
+  Status add_evidence(const Evidence& e) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "INSERT INTO evidence (id, tenant_id, agent_id, detection_id, counter_agent_id, "
+            "snapshot, ts) VALUES (?,?,?,?,?,?,?)");
+    st.bind(1, e.id).bind(2, e.tenant_id).bind(3, e.agent_id).bind(4, e.detection_id);
+    st.bind(5, e.counter_agent_id).bind(6, core::to_json(e.snapshot)).bind(7, e.ts_ms);
+    return st.step() == SQLITE_DONE ? Status{} : error("insert evidence");
+  }
+
+  Result<std::vector<Evidence>> evidence(const std::string& tenant,
+                                         const std::string& agent_id) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "SELECT id, tenant_id, agent_id, detection_id, counter_agent_id, snapshot, ts FROM "
+            "evidence WHERE tenant_id = ? AND agent_id = ? ORDER BY ts");
+    st.bind(1, tenant).bind(2, agent_id);
+    std::vector<Evidence> out;
+    while (st.step() == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.json(5),
+                     st.i64(6)});
+    }
+    return out;
+  }
+
+  Status add_decision(const Decision& d) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "INSERT INTO egress_decision (tenant_id, agent_id, subject, decision, reason, ts) "
+            "VALUES (?,?,?,?,?,?)");
+    st.bind(1, d.tenant_id).bind(2, d.agent_id).bind(3, d.subject).bind(4, d.decision);
+    st.bind(5, d.reason).bind(6, d.ts_ms);
+    return st.step() == SQLITE_DONE ? Status{} : error("insert decision");
+  }
+
+  Result<std::vector<Decision>> decisions(const std::string& tenant,
+                                          const std::string& agent_id) override {
+    std::lock_guard lock(mu_);
+    Stmt st(db_,
+            "SELECT tenant_id, agent_id, subject, decision, reason, ts FROM egress_decision WHERE "
+            "tenant_id = ? AND agent_id = ? ORDER BY seq");
+    st.bind(1, tenant).bind(2, agent_id);
+    std::vector<Decision> out;
+    while (st.step() == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.i64(5)});
+    }
+    return out;
+  }
+
+ private:
+  static constexpr const char* kDetectionSelect =
+      "SELECT id, tenant_id, agent_id, technique, tactic, rules, event, ts, counter_agent_id, seq "
+      "FROM detection";
+
+  std::pair<Detection, int64_t> read_detection(Stmt& st) {
+    Detection d;
+    d.id = st.text(0);
+    d.tenant_id = st.text(1);
+    d.agent_id = st.text(2);
+    d.technique = st.text(3);
+    d.tactic = st.text(4);
+    Value rules = st.json(5);
+    if (rules.is_array()) {
+      for (const auto& r : rules.as_array()) {
+        if (r.is_string()) d.rules.push_back(r.as_string());
+      }
+    }
+    d.event = st.json(6);
+    d.ts_ms = st.i64(7);
+    if (!st.is_null(8)) d.counter_agent_id = st.text(8);
+    return {std::move(d), st.i64(9)};
+  }
+
+  bool exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+
+  core::Error error(const std::string& what) {
+    return core::make_error(core::code::kUnavailable,
+                            "detection store: " + what + ": " + sqlite3_errmsg(db_));
+  }
+
+  std::mutex mu_;  // one connection; serializes every statement
+  sqlite3* db_;
+};
+
+}  // namespace
+
+Value Detection::to_json() const {
+  Value v = Value::object();
+  v.set("id", id);
+  v.set("tenant_id", tenant_id);
+  v.set("agent_id", agent_id);
+  v.set("technique", technique);
+  v.set("tactic", tactic);
+  v.set("rules", strings_json(rules));
+  v.set("event", event);
+  v.set("ts_ms", ts_ms);
+  v.set("counter_agent_id", counter_agent_id ? Value(*counter_agent_id) : Value());
+  return v;
+}
+
+Value CounterAgentRecord::to_json() const {
+  Value v = Value::object();
+  v.set("id", id);
+  v.set("agent_id", agent_id);
+  v.set("technique", technique);
+  v.set("detection_id", detection_id);
+  v.set("image", image);
+  v.set("policy", policy);
+  v.set("sandbox", sandbox);
+  v.set("created_at_ms", created_at_ms);
+  return v;
+}
+
+Value ActionRecord::to_json() const {
+  Value v = Value::object();
+  v.set("counter_agent_id", counter_agent_id);
+  v.set("agent_id", agent_id);
+  v.set("detection_id", detection_id);
+  v.set("action", action);
+  v.set("status", status);
+  v.set("detail", detail);
+  v.set("ts_ms", ts_ms);
+  return v;
+}
+
+Value Evidence::to_json() const {
+  Value v = Value::object();
+  v.set("id", id);
+  v.set("agent_id", agent_id);
+  v.set("detection_id", detection_id);
+  v.set("counter_agent_id", counter_agent_id);
+  v.set("snapshot", snapshot);
+  v.set("ts_ms", ts_ms);
+  return v;
+}
+
+Value Decision::to_json() const {
+  Value v = Value::object();
+  v.set("agent_id", agent_id);
+  v.set("subject", subject);
+  v.set("decision", decision);
+  v.set("reason", reason);
+  v.set("ts_ms", ts_ms);
+  return v;
+}
+
+Result<std::unique_ptr<DetectStore>> open_detect_store(const std::string& url) {
+  if (url.rfind("sqlite:", 0) != 0) {
+    return core::make_error(core::code::kInvalidArgument,
+                            "detection store URL must be sqlite:PATH, got " + url);
+  }
+  std::string path = url.substr(7);
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return core::make_error(core::code::kUnavailable, "cannot open " + path + ": " + msg);
+  }
+  auto store = std::make_unique<SqliteDetectStore>(db);
+  if (auto st = store->init(); !st.ok()) return st.error();
+  return std::unique_ptr<DetectStore>(std::move(store));
+}
+
+}  // namespace genesis::detect
