@@ -1,0 +1,99 @@
+// object.get, object.keys, object.remove, object.filter, object.union, object.union_n.
+#include "policy/builtins/builtins.h"
+
+namespace genesis::policy {
+namespace {
+
+Value union2(const Value& a, const Value& b) {
+  if (!a.is_object() || !b.is_object()) return b;
+  ObjectItems out = a.obj();
+  for (const auto& [k, v] : b.obj()) {
+    bool merged = false;
+    for (auto& kv : out) {
+      if (kv.first == k) {
+        kv.second = union2(kv.second, v);
+        merged = true;
+      }
+    }
+    if (!merged) out.emplace_back(k, v);
+  }
+  return Value::object(std::move(out));
+}
+
+// Keys from an array, set or object operand.
+ValueVec key_list(const Value* a, int i) {
+  switch (a[i].kind()) {
+    case Kind::kArray:
+    case Kind::kSet: return a[i].arr();
+    case Kind::kObject: {
+      ValueVec out;
+      for (const auto& kv : a[i].obj()) out.push_back(kv.first);
+      return out;
+    }
+    default: type_error(i + 1, "one of {array, object, set}", a[i]);
+  }
+}
+
+}  // namespace
+
+void register_objects() {
+  register_builtin("object.get", 3, [](BuiltinContext&, const Value* a, size_t) {
+    const Value& obj = arg_kind(a, 0, Kind::kObject, "object");
+    if (a[1].is_array()) {
+      Value cur = obj;
+      for (const auto& k : a[1].arr()) {
+        Value next;
+        if (cur.is_object()) {
+          if (const Value* v = cur.get(k)) next = *v;
+        } else if (cur.is_array() && k.is_int()) {
+          int64_t i = k.as_int();
+          if (i >= 0 && static_cast<size_t>(i) < cur.arr().size()) next = cur.arr()[static_cast<size_t>(i)];
+        } else if (cur.is_set() && cur.contains(k)) {
+          next = k;
+        }
+        if (!next.defined()) return a[2];
+        cur = next;
+      }
+      return cur;
+    }
+    const Value* v = obj.get(a[1]);
+    return v ? *v : a[2];
+  });
+  register_builtin("object.keys", 1, [](BuiltinContext&, const Value* a, size_t) {
+    ValueVec out;
+    for (const auto& kv : arg_kind(a, 0, Kind::kObject, "object").obj()) out.push_back(kv.first);
+    return Value::set(std::move(out));
+  });
+  register_builtin("object.remove", 2, [](BuiltinContext&, const Value* a, size_t) {
+    const Value& obj = arg_kind(a, 0, Kind::kObject, "object");
+    Value keys = Value::set(key_list(a, 1));
+    ObjectItems out;
+    for (const auto& kv : obj.obj())
+      if (!keys.contains(kv.first)) out.push_back(kv);
+    return Value::object(std::move(out));
+  });
+  register_builtin("object.filter", 2, [](BuiltinContext&, const Value* a, size_t) {
+    const Value& obj = arg_kind(a, 0, Kind::kObject, "object");
+    Value keys = Value::set(key_list(a, 1));
+    ObjectItems out;
+    for (const auto& kv : obj.obj())
+      if (keys.contains(kv.first)) out.push_back(kv);
+    return Value::object(std::move(out));
+  });
+  register_builtin("object.union", 2, [](BuiltinContext&, const Value* a, size_t) {
+    arg_kind(a, 0, Kind::kObject, "object");
+    arg_kind(a, 1, Kind::kObject, "object");
+    return union2(a[0], a[1]);
+  });
+  register_builtin("object.union_n", 1, [](BuiltinContext&, const Value* a, size_t) {
+    const Value& arr = arg_kind(a, 0, Kind::kArray, "array");
+    Value acc = Value::empty_object();
+    for (const auto& o : arr.arr()) {
+      if (!o.is_object()) throw BuiltinError{"eval_type_error", "operand 1 must be array of objects but got array containing " + std::string(o.type_name())};
+      acc = union2(acc, o);
+    }
+    return acc;
+  });
+}
+
+}  // namespace genesis::policy
