@@ -112,6 +112,7 @@ struct Rule {
   bool has_body = false;
   int num_slots = 0;
   bool assign = false;            // head used :=
+  bool set_leaf = false;          // a.b[x] contains y: object whose leaves are sets
   Value annotations;              // metadata (object) or undefined
 };
 using RulePtr = std::shared_ptr<Rule>;

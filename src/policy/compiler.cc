@@ -172,15 +172,26 @@ class Resolver {
     }
   }
 
+  void pattern_names(const Term& t, std::set<std::string>& out) {
+    if (t.kind == TermKind::kVar && !t.wildcard) out.insert(t.name);
+    if (t.kind == TermKind::kArray)
+      for (const auto& i : t.items) pattern_names(*i, out);
+    if (t.kind == TermKind::kObject)
+      for (size_t i = 1; i < t.items.size(); i += 2) pattern_names(*t.items[i], out);
+  }
+
+  // Unification variables of this body level get slots up front; names
+  // declared with := / some are declared in order as resolve_body meets them.
   void declare_level(Body& body, Scope* s, const std::vector<TermPtr>& extra) {
+    std::set<std::string> declared;
     for (auto& e : body) {
       if (e.kind == ExprKind::kSomeDecl) {
-        for (auto& t : e.terms) declare_pattern(*t, s, e.loc);
+        for (auto& t : e.terms) pattern_names(*t, declared);
       } else if (e.kind == ExprKind::kAssign) {
-        declare_pattern(*e.terms[0], s, e.loc);
+        pattern_names(*e.terms[0], declared);
       } else if (e.kind == ExprKind::kSomeIn) {
-        if (e.terms[0]) declare_pattern(*e.terms[0], s, e.loc);
-        declare_pattern(*e.terms[1], s, e.loc);
+        if (e.terms[0]) pattern_names(*e.terms[0], declared);
+        pattern_names(*e.terms[1], declared);
       }
     }
     std::vector<std::string> names;
@@ -196,6 +207,7 @@ class Resolver {
     for (auto& t : extra)
       if (t) collect_names(*t, names);
     for (const auto& n : names) {
+      if (declared.count(n)) continue;
       if (lookup(s, n) >= 0) continue;
       if (is_global(n)) continue;
       new_slot(n, s);
@@ -407,7 +419,36 @@ class Resolver {
     declare_level(body, s, extra);
     for (auto& e : body) {
       if (e.kind == ExprKind::kSomeDecl) {
-        for (auto& t : e.terms) resolve_term(t, s);
+        for (auto& t : e.terms) {
+          if (s->vars.count(t->name) && declared_here_.count(s->vars[t->name])) {
+            errs_.push_back(core::make_error("rego_compile_error", "var " + t->name + " declared above",
+                                             t->loc.to_string()));
+          }
+          declare_pattern_fresh(*t, s);
+          resolve_term(t, s);
+        }
+        continue;
+      }
+      if (e.kind == ExprKind::kAssign) {
+        resolve_term(e.terms[1], s);
+        declare_pattern_fresh(*e.terms[0], s);
+        resolve_term(e.terms[0], s);
+        for (auto& w : e.with) {
+          resolve_with_target(w);
+          resolve_with_value(w, s);
+        }
+        continue;
+      }
+      if (e.kind == ExprKind::kSomeIn) {
+        resolve_term(e.terms[2], s);
+        if (e.terms[0]) declare_pattern_fresh(*e.terms[0], s);
+        declare_pattern_fresh(*e.terms[1], s);
+        if (e.terms[0]) resolve_term(e.terms[0], s);
+        resolve_term(e.terms[1], s);
+        for (auto& w : e.with) {
+          resolve_with_target(w);
+          resolve_with_value(w, s);
+        }
         continue;
       }
       if (e.kind == ExprKind::kEvery) {
@@ -432,9 +473,55 @@ class Resolver {
       }
       for (auto& w : e.with) {
         resolve_with_target(w);
-        resolve_term(w.value, s);
+        resolve_with_value(w, s);
       }
     }
+  }
+
+  // Declares the vars of a := / some pattern in scope s (shadowing outer ones).
+  void declare_pattern_fresh(const Term& t, Scope* s) {
+    std::set<std::string> names;
+    pattern_names(t, names);
+    for (const auto& n : names) {
+      auto it = s->vars.find(n);
+      if (it != s->vars.end() && declared_here_.count(it->second)) {
+        errs_.push_back(core::make_error("rego_compile_error", "var " + n + " assigned above", t.loc.to_string()));
+        continue;
+      }
+      int slot = new_slot(n, s);
+      declared_here_.insert(slot);
+    }
+  }
+
+  // A with value naming a function (with f as g) binds to that function.
+  void resolve_with_value(With& w, Scope* s) {
+    Term& v = *w.value;
+    if (w.target->callee && (v.kind == TermKind::kVar || v.kind == TermKind::kRef) && lookup(s, v.kind == TermKind::kVar ? v.name : v.items[0]->name) < 0) {
+      std::string name = v.kind == TermKind::kVar ? v.name : v.items[0]->name;
+      bool dotted = true;
+      if (v.kind == TermKind::kRef) {
+        for (size_t i = 1; i < v.items.size(); ++i) {
+          if (v.items[i]->kind != TermKind::kScalar || !v.items[i]->value.is_string()) dotted = false;
+          else name += "." + v.items[i]->value.str();
+        }
+      }
+      if (dotted) {
+        auto path = function_path(name);
+        if (!path.empty()) {
+          const Node* n = c_.find(path);
+          if (n && n->has_rules && n->kind == RuleKind::kFunction) {
+            v.user_fn = true;
+            v.callee = n;
+            return;
+          }
+        }
+        if (const Builtin* b = find_builtin(name)) {
+          v.callee = b;
+          return;
+        }
+      }
+    }
+    resolve_term(w.value, s);
   }
 
   void resolve_with_target(With& w) {
@@ -490,6 +577,7 @@ class Resolver {
   Errors& errs_;
   int next_ = 0;
   std::vector<std::string> names_;
+  std::set<int> declared_here_;
 };
 
 // ---- pass 3: safety and reordering ----
@@ -596,12 +684,14 @@ class Safety {
       // Each pair must be ready in some order.
       Set cur = bound;
       std::vector<bool> done(a.items.size());
-      for (size_t round = 0; round < a.items.size(); ++round) {
+      size_t ndone = 0;
+      for (size_t round = 0; round < a.items.size() && ndone < a.items.size(); ++round) {
         bool progress = false;
         for (size_t i = 0; i < a.items.size(); ++i) {
           if (done[i]) continue;
           if (unify_ready(*a.items[i], *b.items[i], cur)) {
             done[i] = true;
+            ++ndone;
             progress = true;
             outputs(*a.items[i], cur);
             outputs(*b.items[i], cur);
@@ -798,9 +888,6 @@ class Safety {
   void check_head(const Term& t, const Set& bound, const Location& loc) {
     Set need;
     needs(t, need);
-    Set out;
-    outputs(t, out);
-    need.insert(out.begin(), out.end());
     for (int x : need) {
       if (!bound.count(x)) {
         errs_.push_back(core::make_error("rego_unsafe_var_error", "var " + names_[x] + " is unsafe",

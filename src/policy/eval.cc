@@ -41,26 +41,33 @@ Value patch(const Value& base, const std::vector<Value>& path, size_t i, const V
 }
 
 // Inserts value at key path into a nested object under construction; conflicts are errors.
-void insert_path(ObjectItems& obj, const std::vector<Value>& keys, size_t i, const Value& v, const Location& loc) {
+void insert_path(ObjectItems& obj, const std::vector<Value>& keys, size_t i, const Value& v, const Location& loc,
+                 bool set_leaf = false) {
   for (auto& kv : obj) {
     if (kv.first == keys[i]) {
       if (i + 1 == keys.size()) {
+        if (set_leaf && kv.second.is_set()) {
+          ValueVec items = kv.second.set_items();
+          items.push_back(v);
+          kv.second = Value::set(std::move(items));
+          return;
+        }
         if (!(kv.second == v)) throw EvalError{"eval_conflict_error", "object keys must be unique", loc};
         return;
       }
       if (!kv.second.is_object()) throw EvalError{"eval_conflict_error", "object keys must be unique", loc};
       ObjectItems inner = kv.second.obj();
-      insert_path(inner, keys, i + 1, v, loc);
+      insert_path(inner, keys, i + 1, v, loc, set_leaf);
       kv.second = Value::object(std::move(inner));
       return;
     }
   }
   if (i + 1 == keys.size()) {
-    obj.emplace_back(keys[i], v);
+    obj.emplace_back(keys[i], set_leaf ? Value::set({v}) : v);
     return;
   }
   ObjectItems inner;
-  insert_path(inner, keys, i + 1, v, loc);
+  insert_path(inner, keys, i + 1, v, loc, set_leaf);
   obj.emplace_back(keys[i], Value::object(std::move(inner)));
 }
 
@@ -319,6 +326,7 @@ bool Evaluator::eval_some_in(const Expr& e, Cont k) {
 
 bool Evaluator::eval_every(const Expr& e, Cont k) {
   bool all = true;
+  bool seen = false;
   bool r = eval_term(*e.terms[2], [&](const Value& dom) -> bool {
     const Term* key = e.terms[0].get();
     const Term& val = *e.terms[1];
@@ -353,13 +361,14 @@ bool Evaluator::eval_every(const Expr& e, Cont k) {
           if (!(all = check(x, x))) break;
         }
         break;
-      default: all = true; break;  // every over a non-collection: vacuously true
+      default: all = false; break;  // every over a non-collection is false
     }
+    seen = true;
     return false;  // domain enumerations beyond the first are not expected
   });
   (void)r;
-  // An undefined domain makes `every` true as well (OPA: nothing to check).
-  if (!all) return true;
+  // An undefined domain makes `every` undefined.
+  if (!all || !seen) return true;
   return k();
 }
 
@@ -695,6 +704,7 @@ bool Evaluator::eval_data(const Node* n, const Term& r, size_t i, ValCont k) {
     }
     Value base = base_at(n);
     Value child = lookup(base, key);
+    if (!child.defined() && key.is_number() && base.is_object()) child = lookup(base, Value::string(number_to_string(key)));
     if (!child.defined()) return true;
     return eval_ref_from(child, r, i + 1, k);
   });
@@ -794,7 +804,7 @@ Value Evaluator::complete_value(const Node* n) {
             }
             if (!result.defined()) first = r;
             result = v;
-            return !head->else_rule;  // an else chain stops at the first value
+            return true;
           });
         });
       });
@@ -874,7 +884,7 @@ Value Evaluator::object_value(const Node* n, const Value* key) {
           return eval_terms(r->keys, 0, keys, [&]() -> bool {
             return eval_term(*r->value, [&](const Value& v) -> bool {
               if (key && !(keys[0] == *key)) return true;
-              insert_path(obj, keys, 0, v, r->loc);
+              insert_path(obj, keys, 0, v, r->loc, r->set_leaf);
               return true;
             });
           });
@@ -967,10 +977,26 @@ bool Evaluator::eval_call(const Term& call, ValCont k) {
           if (it->target != call.callee) continue;
           const Term& rep = *it->replacement;
           if (rep.callee) {
-            if (rep.user_fn) {
-              return call_function(call, static_cast<const Node*>(rep.callee), args, ValCont(with_result));
+            // The replacement sees the original function (and no mocks of it).
+            std::vector<FnOverride> saved(fn_overrides_.begin(), fn_overrides_.end());
+            fn_overrides_.erase(std::remove_if(fn_overrides_.begin(), fn_overrides_.end(),
+                                               [&](const FnOverride& o) { return o.target == call.callee; }),
+                                fn_overrides_.end());
+            Value result;
+            try {
+              auto grab = [&](const Value& v) -> bool {
+                result = v;
+                return false;
+              };
+              if (rep.user_fn) call_function(call, static_cast<const Node*>(rep.callee), args, grab);
+              else call_builtin(call, static_cast<const Builtin*>(rep.callee), args, grab);
+            } catch (...) {
+              fn_overrides_ = saved;
+              throw;
             }
-            return call_builtin(call, static_cast<const Builtin*>(rep.callee), args, ValCont(with_result));
+            fn_overrides_ = saved;
+            if (!result.defined()) return true;
+            return with_result(result);
           }
           return with_result(it->value);
         }

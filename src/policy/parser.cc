@@ -115,7 +115,14 @@ class Parser {
   const Token& cur() const { return t_[p_]; }
   const Token& peek(int n = 1) const { return t_[std::min(p_ + n, t_.size() - 1)]; }
   Token next() { return t_[p_ < t_.size() - 1 ? p_++ : p_]; }
-  bool is_ident(const char* s) const { return cur().tok == Tok::kIdent && cur().text == s; }
+  bool is_ident(const char* s) const {
+    return cur().tok == Tok::kIdent && cur().text == s && !ref_follows();
+  }
+  // `default.foo`, `if[x]`: a keyword used as the head of a reference.
+  bool ref_follows() const {
+    const Token& n = peek();
+    return (n.tok == Tok::kDot || n.tok == Tok::kLBrack) && !n.ws_before;
+  }
   bool at(Tok k) const { return cur().tok == k; }
   void expect(Tok k) {
     if (!at(k)) fail_unexpected(tok_name(k));
@@ -189,7 +196,7 @@ class Parser {
       rule->is_default = true;
     }
     if (!at(Tok::kIdent)) fail_unexpected();
-    if (is_keyword(cur().text) && cur().text != "contains") fail_unexpected();
+    if (is_keyword(cur().text) && cur().text != "contains" && !ref_follows()) fail_unexpected();
     const Token first = cur();
     rule->loc = loc(first);
     // Head reference.
@@ -263,7 +270,11 @@ class Parser {
       else rule->keys.push_back(rule->head_ref[i]);
     }
     if (rule->kind == RuleKind::kPartialSet && !rule->keys.empty()) {
-      fail("partial set rules cannot have dynamic references in their head", "", rule->loc);
+      // a.b[x] contains y: an object keyed by x whose values are sets.
+      rule->kind = RuleKind::kPartialObject;
+      rule->set_leaf = true;
+      rule->value = rule->key;
+      rule->key = nullptr;
     }
     if (!rule->value && rule->kind != RuleKind::kPartialSet) {
       auto t = make_term(TermKind::kScalar, first);
@@ -442,7 +453,7 @@ class Parser {
   TermPtr parse_in(bool literal_level) {
     Token st = cur();
     TermPtr lhs = parse_rel();
-    if (literal_level && at(Tok::kComma) && nest_ == 0) {
+    if (literal_level && at(Tok::kComma)) {
       // k, v in xs
       next();
       TermPtr v = parse_rel();
@@ -631,15 +642,15 @@ class Parser {
         return postfix(parse_template(n));
       }
       case Tok::kIdent: {
-        if (t.text == "true" || t.text == "false" || t.text == "null") {
+        if ((t.text == "true" || t.text == "false" || t.text == "null") && !ref_follows()) {
           Token n = next();
           auto s = make_term(TermKind::kScalar, n);
           s->loc.file = file_;
           s->value = n.text == "null" ? Value::null() : Value::boolean(n.text == "true");
           return postfix(s);
         }
-        if (is_keyword(t.text) && t.text != "contains" && t.text != "if" && t.text != "as") {
-          if (!(t.text == "in" && false)) fail_unexpected();
+        if (is_keyword(t.text) && t.text != "contains" && t.text != "if" && t.text != "as" && !ref_follows()) {
+          fail_unexpected();
         }
         Token n = next();
         return postfix(var_term(n));
@@ -650,7 +661,7 @@ class Parser {
         bool saved_bar = no_bar_;
         ++nest_;
         no_bar_ = false;
-        TermPtr inner = parse_in(false);
+        TermPtr inner = parse_in(true);
         nest_ = saved_nest;
         no_bar_ = saved_bar;
         expect(Tok::kRParen);

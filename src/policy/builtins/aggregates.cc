@@ -51,9 +51,24 @@ void register_aggregates() {
   register_builtin("count", 1, [](BuiltinContext&, const Value* a, size_t) {
     switch (a[0].kind()) {
       case Kind::kString: {
+        // Go's utf8.RuneCountInString: an invalid byte counts as one rune.
+        const std::string& s = a[0].str();
         int64_t n = 0;
-        for (unsigned char c : a[0].str())
-          if ((c & 0xC0) != 0x80) ++n;
+        for (size_t i = 0; i < s.size(); ++n) {
+          unsigned char c = static_cast<unsigned char>(s[i]);
+          size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+          bool ok = len > 0 && i + len <= s.size() && !(c == 0xC0 || c == 0xC1 || c > 0xF4);
+          for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+          if (ok && len == 3) {
+            unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = false;
+          }
+          if (ok && len == 4) {
+            unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+            if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) ok = false;
+          }
+          i += ok ? len : 1;
+        }
         return Value::integer(n);
       }
       case Kind::kArray:

@@ -1,6 +1,8 @@
 // Encodings: base64, base64url, hex, json, yaml, urlquery.
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
+
 #include "policy/builtins/builtins.h"
 
 namespace genesis::policy {
@@ -172,10 +174,15 @@ void register_encoding() {
     auto val = [](char c) { return isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1; };
     for (size_t i = 0; i < s.size(); i += 2) {
       int hi = val(s[i]);
-      if (hi < 0) builtin_error("encoding/hex: invalid byte: U+00" + std::string(1, s[i]));
+      auto bad = [&](char ch) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "encoding/hex: invalid byte: U+%04X '%c'", static_cast<unsigned char>(ch), ch);
+        builtin_error(buf);
+      };
+      if (hi < 0) bad(s[i]);
       if (i + 1 >= s.size()) builtin_error("encoding/hex: odd length hex string");
       int lo = val(s[i + 1]);
-      if (lo < 0) builtin_error("encoding/hex: invalid byte");
+      if (lo < 0) bad(s[i + 1]);
       out.push_back(static_cast<char>(hi * 16 + lo));
     }
     return Value::string(out);

@@ -19,11 +19,8 @@ Value arith(const Value* a, int op) {
       if (!a[1].contains(x)) out.push_back(x);
     return Value::set(std::move(out));
   }
-  if (op == 1 && (a[0].is_set() || a[1].is_set())) {
-    if (!a[0].is_set()) type_error(1, "one of {number, set}", a[0]);
-    type_error(2, "set", a[1]);
-  }
-  if (!a[0].is_number()) type_error(1, "number", a[0]);
+  if (op == 1 && a[0].is_set()) type_error(2, "set", a[1]);
+  if (!a[0].is_number()) type_error(1, op == 1 ? "one of {number, set}" : "number", a[0]);
   if (!a[1].is_number()) type_error(2, "number", a[1]);
   __int128 x, y, r;
   if (both_int(a[0], a[1], &x, &y)) {
@@ -84,18 +81,26 @@ Value range(BuiltinContext&, const Value* a, size_t n) {
   if (n == 3) {
     const Value& s = arg_number(a, 2);
     if (!s.is_integral()) builtin_error("step must be a positive integer");
-    step = static_cast<int64_t>(s.as_double());
-    if (step <= 0) builtin_error("step must be a positive integer");
+    double sd = s.as_double();
+    if (sd <= 0) builtin_error("step must be a positive integer");
+    step = sd > 9.0e18 ? INT64_MAX / 2 : static_cast<int64_t>(sd);
   }
   int64_t x = static_cast<int64_t>(lo.as_double()), y = static_cast<int64_t>(hi.as_double());
   int64_t count = (x <= y ? (y - x) : (x - y)) / step + 1;
+  auto overflow_add = [](int64_t p, int64_t q) { int64_t r; return __builtin_add_overflow(p, q, &r); };
   if (count > 10'000'000) builtin_error("range too large");
   ValueVec out;
   out.reserve(static_cast<size_t>(count));
   if (x <= y) {
-    for (int64_t i = x; i <= y; i += step) out.push_back(Value::integer(i));
+    for (int64_t i = x; i <= y; i += step) {
+      out.push_back(Value::integer(i));
+      if (overflow_add(i, step)) break;
+    }
   } else {
-    for (int64_t i = x; i >= y; i -= step) out.push_back(Value::integer(i));
+    for (int64_t i = x; i >= y; i -= step) {
+      out.push_back(Value::integer(i));
+      if (overflow_add(i, -step)) break;
+    }
   }
   return Value::array(std::move(out));
 }

@@ -30,7 +30,7 @@ ValueVec key_list(const Value* a, int i) {
       for (const auto& kv : a[i].obj()) out.push_back(kv.first);
       return out;
     }
-    default: type_error(i + 1, "one of {array, object, set}", a[i]);
+    default: type_error(i + 1, "one of {object, set, array}", a[i]);
   }
 }
 

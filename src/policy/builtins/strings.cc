@@ -178,7 +178,8 @@ std::vector<std::string> string_list(const Value* a, int i) {
 Value format_int(BuiltinContext&, const Value* a, size_t) {
   const Value& n = arg_number(a, 0);
   int64_t base = arg_int(a, 1);
-  if (base != 2 && base != 8 && base != 10 && base != 16) builtin_error("operand 2 must be one of {2, 8, 10, 16}");
+  if (base != 2 && base != 8 && base != 10 && base != 16)
+    throw BuiltinError{"eval_type_error", "operand 2 must be one of {2, 8, 10, 16}"};
   __int128 x;
   if (!n.to_i128(&x)) x = static_cast<__int128>(std::floor(n.as_double()));
   if (!n.is_integral()) x = static_cast<__int128>(std::trunc(n.as_double()));

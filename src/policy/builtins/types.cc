@@ -6,13 +6,13 @@
 namespace genesis::policy {
 
 void register_types() {
-  register_builtin("is_number", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_number() ? Value::boolean(true) : Value(); });
-  register_builtin("is_string", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_string() ? Value::boolean(true) : Value(); });
-  register_builtin("is_boolean", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_bool() ? Value::boolean(true) : Value(); });
-  register_builtin("is_array", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_array() ? Value::boolean(true) : Value(); });
-  register_builtin("is_set", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_set() ? Value::boolean(true) : Value(); });
-  register_builtin("is_object", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_object() ? Value::boolean(true) : Value(); });
-  register_builtin("is_null", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_null() ? Value::boolean(true) : Value(); });
+  register_builtin("is_number", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_number() ? Value::boolean(true) : Value::boolean(false); });
+  register_builtin("is_string", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_string() ? Value::boolean(true) : Value::boolean(false); });
+  register_builtin("is_boolean", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_bool() ? Value::boolean(true) : Value::boolean(false); });
+  register_builtin("is_array", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_array() ? Value::boolean(true) : Value::boolean(false); });
+  register_builtin("is_set", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_set() ? Value::boolean(true) : Value::boolean(false); });
+  register_builtin("is_object", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_object() ? Value::boolean(true) : Value::boolean(false); });
+  register_builtin("is_null", 1, [](BuiltinContext&, const Value* a, size_t) { return a[0].is_null() ? Value::boolean(true) : Value::boolean(false); });
   register_builtin("type_name", 1, [](BuiltinContext&, const Value* a, size_t) { return Value::string(a[0].type_name()); });
   register_builtin("to_number", 1, [](BuiltinContext&, const Value* a, size_t) {
     switch (a[0].kind()) {
@@ -25,7 +25,11 @@ void register_types() {
         if (parsed.ok() && parsed->is_number()) return *parsed;
         char* end = nullptr;
         double d = std::strtod(s.c_str(), &end);
-        if (s.empty() || end != s.c_str() + s.size() || s == "Inf" || s == "-Inf" || s == "+Inf" || s.find("nan") != std::string::npos || s.find("NaN") != std::string::npos || s.find("inf") != std::string::npos || s.find("Inf") != std::string::npos)
+        std::string low;
+        for (char ch : s) low.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+        if (low.find("nan") != std::string::npos || low.find("inf") != std::string::npos)
+          throw BuiltinError{"eval_type_error", "operand 1 must be a valid number string but got " + s};
+        if (s.empty() || end != s.c_str() + s.size() || low.find('x') != std::string::npos || low.find('_') != std::string::npos)
           builtin_error("invalid syntax");
         return Value::number(d);
       }
