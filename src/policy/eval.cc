@@ -1023,6 +1023,11 @@ bool Evaluator::call_builtin(const Term& call, const Builtin* b, const std::vect
     return true;
   }
   if (!result.defined()) return true;
+  if (b->relation && result.is_array()) {
+    for (const auto& r : result.arr())
+      if (!k(r)) return false;
+    return true;
+  }
   return k(result);
 }
 

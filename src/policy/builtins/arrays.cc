@@ -5,7 +5,21 @@
 
 namespace genesis::policy {
 
+namespace {
+void flatten(const Value& v, ValueVec& out) {
+  for (const auto& x : v.arr()) {
+    if (x.is_array()) out.insert(out.end(), x.arr().begin(), x.arr().end());
+    else out.push_back(x);
+  }
+}
+}  // namespace
+
 void register_arrays() {
+  register_builtin("array.flatten", 1, [](BuiltinContext&, const Value* a, size_t) {
+    ValueVec out;
+    flatten(arg_kind(a, 0, Kind::kArray, "array"), out);
+    return Value::array(std::move(out));
+  });
   register_builtin("array.concat", 2, [](BuiltinContext&, const Value* a, size_t) {
     ValueVec out = arg_kind(a, 0, Kind::kArray, "array").arr();
     const auto& b = arg_kind(a, 1, Kind::kArray, "array").arr();

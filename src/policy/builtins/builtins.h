@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@ struct BuiltinContext {
   bool sandbox = false;  // refuse network and randomness
   std::function<void(const std::string&)> print;
   std::mt19937_64* rng = nullptr;
+  std::map<std::string, Value> memo;  // per-query results (uuid.rfc4122, time.now_ns)
   // Calls a built-in by name (used by walk, etc. rarely).
 };
 
@@ -39,11 +41,12 @@ struct Builtin {
   std::string name;
   int arity = 0;        // -1: variadic (print)
   BuiltinFn fn = nullptr;
-  bool relation = false;  // returns a value to unify even when arity matches (not used)
+  bool relation = false;  // returns an array of results, each unified with the output (walk)
 };
 
 const Builtin* find_builtin(std::string_view name);
 void register_builtin(const char* name, int arity, BuiltinFn fn);
+void register_relation(const char* name, int arity, BuiltinFn fn);
 
 // Registration, one function per namespace file.
 void register_comparison();

@@ -34,9 +34,54 @@ ValueVec key_list(const Value* a, int i) {
   }
 }
 
+bool subset(const Value& sup, const Value& sub) {
+  if (sup.is_object() && sub.is_object()) {
+    for (const auto& [k, v] : sub.obj()) {
+      const Value* x = sup.get(k);
+      if (!x || !subset(*x, v)) return false;
+    }
+    return true;
+  }
+  if (sup.is_set() && sub.is_set()) {
+    for (const auto& x : sub.set_items())
+      if (!sup.contains(x)) return false;
+    return true;
+  }
+  if (sup.is_array() && sub.is_set()) {
+    for (const auto& x : sub.set_items()) {
+      bool found = false;
+      for (const auto& y : sup.arr())
+        if (y == x) found = true;
+      if (!found) return false;
+    }
+    return true;
+  }
+  if (sup.is_array() && sub.is_array()) {
+    // sub must appear as a contiguous run in sup.
+    const auto& a = sup.arr();
+    const auto& b = sub.arr();
+    if (b.empty()) return true;
+    for (size_t i = 0; i + b.size() <= a.size(); ++i) {
+      bool ok = true;
+      for (size_t j = 0; j < b.size() && ok; ++j) ok = a[i + j] == b[j];
+      if (ok) return true;
+    }
+    return false;
+  }
+  return sup == sub;
+}
+
 }  // namespace
 
 void register_objects() {
+  register_builtin("object.subset", 2, [](BuiltinContext&, const Value* a, size_t) {
+    auto ok = [](const Value& v) { return v.is_object() || v.is_set() || v.is_array(); };
+    if (!ok(a[0])) type_error(1, "one of {object, set, array}", a[0]);
+    if (!ok(a[1])) type_error(2, "one of {object, set, array}", a[1]);
+    if (a[0].is_object() != a[1].is_object() && !(a[0].is_array() && a[1].is_set()))
+      throw BuiltinError{"eval_type_error", "both arguments must be objects, sets or arrays of the same kind"};
+    return Value::boolean(subset(a[0], a[1]));
+  });
   register_builtin("object.get", 3, [](BuiltinContext&, const Value* a, size_t) {
     const Value& obj = arg_kind(a, 0, Kind::kObject, "object");
     if (a[1].is_array()) {

@@ -24,6 +24,14 @@ void register_all() {
   register_types();
   register_encoding();
   register_misc();
+  register_units();
+  register_glob();
+  register_graph();
+  register_bits();
+  register_json();
+  register_semver();
+  register_uuid();
+  register_net();
 }
 
 }  // namespace
@@ -34,6 +42,11 @@ void register_builtin(const char* name, int arity, BuiltinFn fn) {
   b.arity = arity;
   b.fn = fn;
   table()[name] = b;
+}
+
+void register_relation(const char* name, int arity, BuiltinFn fn) {
+  register_builtin(name, arity, fn);
+  table()[name].relation = true;
 }
 
 const Builtin* find_builtin(std::string_view name) {
