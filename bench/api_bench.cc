@@ -17,18 +17,14 @@ namespace {
 
 testing::Daemon& daemon() {
   // Destroyed at exit, which stops genesisd.
-  static testing::Daemon d;
+  static testing::Daemon d({}, {"--threads", "32"});
   return d;
 }
 
-void BM_GetAgentKeepAlive(benchmark::State& state) {
+// Runs `clients` threads issuing `method target body` for 3 s.
+void run_load(benchmark::State& state, const std::string& method, const std::string& target,
+              const std::string& body, int want_status) {
   const int clients = static_cast<int>(state.range(0));
-  client::HttpClient setup(daemon().server());
-  std::string id = setup.request("POST", "/v1/agents", R"({"label":"hot","mem_state":{"task":"serve","n":1}})")
-                       ->json()
-                       ->find("id")
-                       ->as_string();
-  const std::string target = "/v1/agents/" + id;
   for (auto _ : state) {
     std::atomic<bool> stop{false};
     std::atomic<bool> failed{false};
@@ -42,8 +38,8 @@ void BM_GetAgentKeepAlive(benchmark::State& state) {
         lat.reserve(1 << 20);
         while (!stop.load(std::memory_order_relaxed)) {
           auto t0 = std::chrono::steady_clock::now();
-          auto r = http.get(target);
-          if (!r || r->status != 200) {
+          auto r = http.request(method, target, body);
+          if (!r || r->status != want_status) {
             failed = true;
             return;
           }
@@ -64,6 +60,24 @@ void BM_GetAgentKeepAlive(benchmark::State& state) {
     state.counters["p99_us"] = all[all.size() * 99 / 100];
   }
 }
+void BM_GetAgentKeepAlive(benchmark::State& state) {
+  client::HttpClient setup(daemon().server());
+  std::string id = setup.request("POST", "/v1/agents", R"({"label":"hot","mem_state":{"task":"serve","n":1}})")
+                       ->json()
+                       ->find("id")
+                       ->as_string();
+  run_load(state, "GET", "/v1/agents/" + id, "", 200);
+}
+
+// One agent per request: every response is an acknowledged, fsynced write;
+// concurrent writers share a commit (group commit).
+void BM_SpawnOnePerRequest(benchmark::State& state) {
+  client::HttpClient setup(daemon().server());
+  std::string id = setup.request("POST", "/v1/agents", R"({"label":"spawner"})")->json()->find("id")->as_string();
+  run_load(state, "POST", "/v1/agents", R"({"label":"w","parent_id":")" + id + R"(","goals":[{"id":"g","weight":0.5,"ttl":60}]})", 201);
+}
+BENCHMARK(BM_SpawnOnePerRequest)->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+
 BENCHMARK(BM_GetAgentKeepAlive)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 }  // namespace

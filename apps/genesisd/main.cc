@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", cfg.listen, "host:port to serve HTTP and WebSocket on (port 0: any free port)");
   app.add_option("--store", cfg.store, "store URL: sqlite:PATH");
   app.add_option("--web", cfg.web_dir, "directory of the built browser shell to serve at /");
-  app.add_option("--threads", cfg.threads, "worker threads (0: one per core)");
+  app.add_option("--threads", cfg.threads, "worker threads (0: 4 per core, at least 8)");
   CLI11_PARSE(app, argc, argv);
 
   // 2. Open the store (creating its directory) and migrate its schema.

@@ -7,7 +7,9 @@
 // they need (e.g. onto a WebSocket write queue) and return.
 //
 // Thread safety: publish, subscribe and unsubscribe may be called from any
-// thread. A subscriber must not publish from inside its callback.
+// thread. A subscriber must not publish from inside its callback, and must not
+// call the registry or its store: the registry publishes from the store's
+// commit hook, with the store locked. Hand such work to another thread.
 #pragma once
 
 #include <cstdint>

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -122,6 +123,12 @@ struct MoveResult {
   int64_t subtree_size = 0;
 };
 
+// Called once a write is durable, in commit order, with what the write
+// returned. Runs on the committing thread while the store is locked: it must be
+// quick and must not call the store (the registry publishes on the bus here).
+template <typename T>
+using OnCommit = std::function<void(const T&)>;
+
 // The storage seam. SQLite (embedded) and PostgreSQL implement it; callers never
 // see which. Errors: not_found (unknown agent/parent), conflict (cyclic move,
 // deleted parent), invalid_argument, unavailable (storage failure).
@@ -132,21 +139,25 @@ class Store {
   // Spawns agents in one transaction: all or none. Parents may be earlier
   // agents of the same batch (referenced by their pre-assigned id in NewAgent).
   virtual core::Result<std::vector<Agent>> spawn(const std::string& tenant,
-                                                 std::span<const NewAgent> agents) = 0;
+                                                 std::span<const NewAgent> agents,
+                                                 const OnCommit<std::vector<Agent>>& on_commit = {}) = 0;
   virtual core::Result<Agent> get(const std::string& tenant, const std::string& id,
                                   bool include_deleted = false) = 0;
   virtual core::Result<Page<Agent>> list(const std::string& tenant, const AgentQuery& query) = 0;
   virtual core::Result<Agent> update(const std::string& tenant, const std::string& id,
-                                     const AgentPatch& patch) = 0;
+                                     const AgentPatch& patch, const OnCommit<Agent>& on_commit = {}) = 0;
   // new_parent nullopt makes the agent a root. Refuses moving under itself or a
   // descendant (conflict).
   virtual core::Result<MoveResult> move(const std::string& tenant, const std::string& id,
-                                        const std::optional<std::string>& new_parent) = 0;
+                                        const std::optional<std::string>& new_parent,
+                                        const OnCommit<MoveResult>& on_commit = {}) = 0;
   // Soft delete; with subtree, every live descendant too. Returns the deleted agents.
   virtual core::Result<std::vector<Agent>> remove(const std::string& tenant, const std::string& id,
-                                                  bool subtree, int64_t now_ms) = 0;
+                                                  bool subtree, int64_t now_ms,
+                                                  const OnCommit<std::vector<Agent>>& on_commit = {}) = 0;
   virtual core::Result<std::vector<CognitionEvent>> append_events(
-      const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events) = 0;
+      const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events,
+      const OnCommit<std::vector<CognitionEvent>>& on_commit = {}) = 0;
   virtual core::Result<Page<CognitionEvent>> list_events(const std::string& tenant,
                                                          const std::string& agent_id,
                                                          const EventQuery& query) = 0;

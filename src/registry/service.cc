@@ -17,11 +17,9 @@ Result<std::vector<Agent>> Registry::spawn(const std::string& tenant, std::span<
   for (const NewAgent& a : agents)
     if (a.parent_id)
       if (auto s = check_guards(tenant, "spawn", *a.parent_id); !s) return s.error();
-  std::lock_guard lock(write_mu_);
-  auto spawned = store_.spawn(tenant, agents);
-  if (!spawned) return spawned;
-  for (const Agent& a : *spawned) bus_.publish("agent.spawn", tenant, agent_to_json(a));
-  return spawned;
+  return store_.spawn(tenant, agents, [&](const std::vector<Agent>& spawned) {
+    for (const Agent& a : spawned) bus_.publish("agent.spawn", tenant, agent_to_json(a));
+  });
 }
 
 Result<Agent> Registry::spawn_one(const std::string& tenant, const NewAgent& agent) {
@@ -32,44 +30,35 @@ Result<Agent> Registry::spawn_one(const std::string& tenant, const NewAgent& age
 
 Result<Agent> Registry::update(const std::string& tenant, const std::string& id, const AgentPatch& patch) {
   if (auto s = check_guards(tenant, "update", id); !s) return s.error();
-  std::lock_guard lock(write_mu_);
-  auto a = store_.update(tenant, id, patch);
-  if (a) bus_.publish("agent.update", tenant, agent_to_json(*a));
-  return a;
+  return store_.update(tenant, id, patch,
+                       [&](const Agent& a) { bus_.publish("agent.update", tenant, agent_to_json(a)); });
 }
 
 Result<MoveResult> Registry::move(const std::string& tenant, const std::string& id,
                                   const std::optional<std::string>& new_parent) {
   if (auto s = check_guards(tenant, "move", id); !s) return s.error();
-  std::lock_guard lock(write_mu_);
-  auto r = store_.move(tenant, id, new_parent);
-  if (r) {
-    core::Value data = agent_to_json(r->agent);
-    data.set("old_path", r->old_path);
-    data.set("subtree_size", r->subtree_size);
+  return store_.move(tenant, id, new_parent, [&](const MoveResult& r) {
+    core::Value data = agent_to_json(r.agent);
+    data.set("old_path", r.old_path);
+    data.set("subtree_size", r.subtree_size);
     bus_.publish("agent.move", tenant, std::move(data));
-  }
-  return r;
+  });
 }
 
 Result<std::vector<Agent>> Registry::remove(const std::string& tenant, const std::string& id, bool subtree) {
   if (auto s = check_guards(tenant, "delete", id); !s) return s.error();
-  std::lock_guard lock(write_mu_);
-  auto r = store_.remove(tenant, id, subtree, now_ms());
-  if (r)
-    for (const Agent& a : *r) bus_.publish("agent.delete", tenant, agent_to_json(a));
-  return r;
+  return store_.remove(tenant, id, subtree, now_ms(), [&](const std::vector<Agent>& removed) {
+    for (const Agent& a : removed) bus_.publish("agent.delete", tenant, agent_to_json(a));
+  });
 }
 
 Result<std::vector<CognitionEvent>> Registry::append_events(const std::string& tenant,
                                                             const std::string& agent_id,
                                                             std::span<const NewEvent> events) {
   if (auto s = check_guards(tenant, "events", agent_id); !s) return s.error();
-  std::lock_guard lock(write_mu_);
-  auto r = store_.append_events(tenant, agent_id, events);
-  if (r)
-    for (const CognitionEvent& e : *r) bus_.publish("cognition", tenant, event_to_json(e));
-  return r;
+  return store_.append_events(tenant, agent_id, events, [&](const std::vector<CognitionEvent>& stored) {
+    for (const CognitionEvent& e : stored) bus_.publish("cognition", tenant, event_to_json(e));
+  });
 }
 
 }  // namespace genesis::registry

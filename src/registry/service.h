@@ -3,8 +3,9 @@
 // change on the event bus ("agent.spawn", "agent.move", "agent.update",
 // "agent.delete", "cognition"), so subscribers never see what is not durable.
 //
-// Thread safety: all methods may be called from any thread. Writes are
-// serialised so that bus order equals commit order.
+// Thread safety: all methods may be called from any thread. Events are
+// published from the store's commit hook, so bus order equals commit order
+// while concurrent writers still share commits.
 #pragma once
 
 #include <functional>
@@ -45,7 +46,6 @@ class Registry {
 
   Store& store_;
   mesh::EventBus& bus_;
-  std::mutex write_mu_;  // held across a store write and its publication
   std::vector<WriteGuard> guards_;  // set during start-up, read-only after
 };
 

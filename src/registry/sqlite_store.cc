@@ -5,7 +5,11 @@
 // this file.
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -134,9 +138,8 @@ class SqliteStore final : public Store {
     return migrate();
   }
 
-  Result<std::vector<Agent>> spawn(const std::string& tenant,
-                                   std::span<const NewAgent> agents) override {
-    std::lock_guard lock(mu_);
+  Result<std::vector<Agent>> spawn(const std::string& tenant, std::span<const NewAgent> agents,
+                                   const OnCommit<std::vector<Agent>>& on_commit) override {
     for (size_t i = 0; i < agents.size(); ++i) {
       std::string where = agents.size() > 1 ? "agents[" + std::to_string(i) + "]" : "";
       if (auto s = validate_label(agents[i].label); !s) return located(s.error(), where);
@@ -144,8 +147,7 @@ class SqliteStore final : public Store {
       if (agents[i].id && !is_uuid(*agents[i].id))
         return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
     }
-    Txn txn(this);
-    if (!txn.ok()) return txn.error();
+    return write([&]() -> Result<std::vector<Agent>> {
     std::vector<Agent> out;
     out.reserve(agents.size());
     int64_t now = now_ms();
@@ -189,8 +191,8 @@ class SqliteStore final : public Store {
       if (rc != SQLITE_DONE) return db_error("insert agent");
       out.push_back(std::move(a));
     }
-    if (auto s = txn.commit(); !s) return s.error();
     return out;
+    }, on_commit);
   }
 
   Result<Agent> get(const std::string& tenant, const std::string& id, bool include_deleted) override {
@@ -253,13 +255,11 @@ class SqliteStore final : public Store {
     return page;
   }
 
-  Result<Agent> update(const std::string& tenant, const std::string& id,
-                       const AgentPatch& patch) override {
-    std::lock_guard lock(mu_);
+  Result<Agent> update(const std::string& tenant, const std::string& id, const AgentPatch& patch,
+                       const OnCommit<Agent>& on_commit) override {
     if (patch.mem_state)
       if (auto s = validate_mem_state(*patch.mem_state); !s) return s.error();
-    Txn txn(this);
-    if (!txn.ok()) return txn.error();
+    return write([&]() -> Result<Agent> {
     auto row = load(tenant, id, false);
     if (!row) return row.error();
     Agent& a = row->agent;
@@ -271,15 +271,14 @@ class SqliteStore final : public Store {
     st.bind(1, core::to_json(a.mem_state)).bind(2, core::to_json(goals_to_json(a.goals)));
     st.bind(3, core::to_json(emotion_to_json(a.emotion))).bind(4, a.policy).bind(5, row->seq);
     if (st.step() != SQLITE_DONE) return db_error("update agent");
-    if (auto s = txn.commit(); !s) return s.error();
     return std::move(a);
+    }, on_commit);
   }
 
   Result<MoveResult> move(const std::string& tenant, const std::string& id,
-                          const std::optional<std::string>& new_parent) override {
-    std::lock_guard lock(mu_);
-    Txn txn(this);
-    if (!txn.ok()) return txn.error();
+                          const std::optional<std::string>& new_parent,
+                          const OnCommit<MoveResult>& on_commit) override {
+    return write([&]() -> Result<MoveResult> {
     auto row = load(tenant, id, false);
     if (!row) return row.error();
     std::string new_path = row->agent.label, new_key = "." + std::to_string(row->seq) + ".";
@@ -315,18 +314,16 @@ class SqliteStore final : public Store {
     if (new_parent) pt.bind(1, *new_parent); else pt.bind_null(1);
     pt.bind(2, row->seq);
     if (pt.step() != SQLITE_DONE) return db_error("move agent");
-    if (auto s = txn.commit(); !s) return s.error();
     result.agent = std::move(row->agent);
     result.agent.parent_id = new_parent;
     result.agent.path = new_path;
     return result;
+    }, on_commit);
   }
 
   Result<std::vector<Agent>> remove(const std::string& tenant, const std::string& id, bool subtree,
-                                    int64_t now) override {
-    std::lock_guard lock(mu_);
-    Txn txn(this);
-    if (!txn.ok()) return txn.error();
+                                    int64_t now, const OnCommit<std::vector<Agent>>& on_commit) override {
+    return write([&]() -> Result<std::vector<Agent>> {
     auto row = load(tenant, id, false);
     if (!row) return row.error();
     std::vector<Agent> removed;
@@ -349,17 +346,15 @@ class SqliteStore final : public Store {
       if (st.step() != SQLITE_DONE) return db_error("delete agent");
       removed.push_back(std::move(row->agent));
     }
-    if (auto s = txn.commit(); !s) return s.error();
     for (Agent& a : removed) a.deleted_at_ms = now;
     return removed;
+    }, on_commit);
   }
 
-  Result<std::vector<CognitionEvent>> append_events(const std::string& tenant,
-                                                    const std::string& agent_id,
-                                                    std::span<const NewEvent> events) override {
-    std::lock_guard lock(mu_);
-    Txn txn(this);
-    if (!txn.ok()) return txn.error();
+  Result<std::vector<CognitionEvent>> append_events(
+      const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events,
+      const OnCommit<std::vector<CognitionEvent>>& on_commit) override {
+    return write([&]() -> Result<std::vector<CognitionEvent>> {
     auto row = load_place(tenant, agent_id);
     if (!row) return row.error();
     if (row->deleted) return make_error(code::kNotFound, "agent " + agent_id + " is deleted");
@@ -381,8 +376,8 @@ class SqliteStore final : public Store {
       if (st.step() != SQLITE_DONE) return db_error("insert cognition event");
       out.push_back(std::move(e));
     }
-    if (auto s = txn.commit(); !s) return s.error();
     return out;
+    }, on_commit);
   }
 
   Result<Page<CognitionEvent>> list_events(const std::string& tenant, const std::string& agent_id,
@@ -440,6 +435,54 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Group commit. A write runs inside the open group transaction under its own
+  // savepoint (a failed write rolls back alone). The writer that finds no other
+  // writer queued commits the group (one fsync for all of them) and wakes the
+  // rest; every writer returns only after its group is durable, so nothing is
+  // acknowledged before it is on disk. Reads may observe the writes of the group
+  // being committed.
+  template <typename Op, typename Hook>
+  auto write(Op&& op, const Hook& on_commit) -> decltype(op()) {
+    waiting_writers_.fetch_add(1, std::memory_order_acq_rel);
+    std::unique_lock lock(mu_);
+    waiting_writers_.fetch_sub(1, std::memory_order_acq_rel);
+    if (!group_open_) {
+      if (auto s = exec("BEGIN IMMEDIATE"); !s) return s.error();
+      group_open_ = true;
+      ++group_;
+    }
+    const uint64_t my_group = group_;
+    const int64_t seq_before = next_agent_seq_;
+    if (auto s = exec("SAVEPOINT op"); !s) return s.error();
+    auto result = op();
+    if (!result) {
+      (void)exec("ROLLBACK TO op");
+      next_agent_seq_ = seq_before;
+    }
+    (void)exec("RELEASE op");
+    // `result` and `on_commit` live in this frame, which waits until the group
+    // is committed, so the committer may call the hook with them.
+    if (result && on_commit) pending_hooks_.push_back([&on_commit, &result] { on_commit(*result); });
+    if (waiting_writers_.load(std::memory_order_acquire) == 0) {
+      Status s = exec("COMMIT");
+      if (s) {
+        for (auto& hook : pending_hooks_) hook();
+      } else {
+        (void)exec("ROLLBACK");
+        failed_groups_.insert(my_group);
+      }
+      pending_hooks_.clear();
+      group_open_ = false;
+      committed_group_ = my_group;
+      committed_.notify_all();
+    } else {
+      committed_.wait(lock, [&] { return committed_group_ >= my_group; });
+    }
+    if (failed_groups_.count(my_group))
+      return make_error(code::kUnavailable, "the store could not commit the write; nothing was changed");
+    return result;
+  }
+
   // A transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless committed.
   class Txn {
    public:
@@ -573,7 +616,14 @@ class SqliteStore final : public Store {
     return r;
   }
 
-  std::mutex mu_;
+  std::mutex mu_;  // guards everything below
+  std::condition_variable committed_;
+  std::atomic<int> waiting_writers_{0};
+  bool group_open_ = false;
+  uint64_t group_ = 0;            // the open (or last) group
+  uint64_t committed_group_ = 0;  // the last group whose commit finished
+  std::set<uint64_t> failed_groups_;
+  std::vector<std::function<void()>> pending_hooks_;  // of the open group, in op order
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
   int64_t next_agent_seq_ = 1;

@@ -483,8 +483,11 @@ void Server::run(bool handle_signals) {
       if (!ec) stop();
     });
   }
-  int n = impl_->options.threads > 0 ? impl_->options.threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Handlers block while their write's group commit reaches the disk, so the
+  // default pool is larger than the core count: more writers waiting together
+  // share one fsync.
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = impl_->options.threads > 0 ? impl_->options.threads : std::max(8, 4 * cores);
   std::vector<std::thread> workers;
   for (int i = 1; i < n; ++i) workers.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();

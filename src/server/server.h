@@ -2,7 +2,7 @@
 // stay inside src/server; resources register plain handlers on a Router.
 //
 // Threads: `threads` workers run one io_context; handlers run on them and may
-// block briefly on the store. Handlers must be thread-safe.
+// block on the store until their write is durable. Handlers must be thread-safe.
 #pragma once
 
 #include <atomic>
@@ -117,7 +117,7 @@ class Metrics {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8000";  // host:port; port 0 picks a free one
   std::string web_dir;                    // static shell; empty serves none
-  int threads = 0;                        // 0: one per core
+  int threads = 0;                        // 0: 4 per core, at least 8
   size_t max_body_bytes = 16 * 1024 * 1024;
 };
 

@@ -47,7 +47,7 @@ class Daemon {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      std::vector<std::string> args = {GENESISD_PATH, "--listen", "127.0.0.1:0", "--store", store, "--threads", "2"};
+      std::vector<std::string> args = {GENESISD_PATH, "--listen", "127.0.0.1:0", "--store", store};
       args.insert(args.end(), extra_.begin(), extra_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
