@@ -5,6 +5,7 @@
 // this file.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -53,10 +54,9 @@ CREATE TABLE agent (
 CREATE INDEX agent_tree ON agent (tenant_id, tree_key);
 CREATE INDEX agent_path ON agent (tenant_id, path);
 CREATE INDEX agent_label ON agent (tenant_id, label);
-CREATE INDEX agent_parent ON agent (parent_id);
 CREATE TABLE cognition_event (
   seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,  -- random v4 UUID; never looked up, so no index
   tenant_id TEXT NOT NULL REFERENCES tenant(id),
   agent_seq INTEGER NOT NULL REFERENCES agent(seq),
   type TEXT NOT NULL CHECK (type IN ('perceive', 'plan', 'act', 'reflect')),
@@ -148,50 +148,63 @@ class SqliteStore final : public Store {
         return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
     }
     return write([&]() -> Result<std::vector<Agent>> {
-    std::vector<Agent> out;
-    out.reserve(agents.size());
-    int64_t now = now_ms();
-    for (const NewAgent& n : agents) {
-      std::string parent_path, parent_key = ".";
-      if (n.parent_id) {
-        auto parent = load_place(tenant, *n.parent_id);
-        if (!parent) return parent.error();
-        if (parent->deleted)
-          return make_error(code::kConflict, "parent agent " + *n.parent_id + " is deleted",
-                            "parent_id");
-        parent_path = parent->path + ".";
-        parent_key = parent->tree_key;
+      std::vector<Agent> out;
+      std::vector<std::string> keys;
+      out.reserve(agents.size());
+      keys.reserve(agents.size());
+      // Parents may be earlier members of the batch: their places are known here.
+      std::unordered_map<std::string, size_t> in_batch;
+      int64_t now = now_ms();
+      for (const NewAgent& n : agents) {
+        std::string parent_path, parent_key = ".";
+        if (n.parent_id) {
+          if (auto it = in_batch.find(*n.parent_id); it != in_batch.end()) {
+            parent_path = out[it->second].path + ".";
+            parent_key = keys[it->second];
+          } else {
+            auto parent = load_place(tenant, *n.parent_id);
+            if (!parent) return parent.error();
+            if (parent->deleted)
+              return make_error(code::kConflict, "parent agent " + *n.parent_id + " is deleted",
+                                "parent_id");
+            parent_path = parent->path + ".";
+            parent_key = parent->tree_key;
+          }
+        }
+        Agent a;
+        a.id = n.id ? *n.id : new_uuid();
+        a.tenant_id = tenant;
+        a.parent_id = n.parent_id;
+        a.label = n.label;
+        a.path = parent_path + n.label;
+        a.mem_state = n.mem_state;
+        a.goals = n.goals;
+        a.emotion = n.emotion;
+        a.policy = n.policy;
+        a.created_at_ms = now;
+        in_batch.emplace(a.id, out.size());
+        keys.push_back(parent_key + std::to_string(next_agent_seq_ + out.size()) + ".");
+        out.push_back(std::move(a));
       }
-      Agent a;
-      a.id = n.id ? *n.id : new_uuid();
-      a.tenant_id = tenant;
-      a.parent_id = n.parent_id;
-      a.label = n.label;
-      a.path = parent_path + n.label;
-      a.mem_state = n.mem_state;
-      a.goals = n.goals;
-      a.emotion = n.emotion;
-      a.policy = n.policy;
-      a.created_at_ms = now;
-      int64_t seq = next_agent_seq_++;
-      std::string key = parent_key + std::to_string(seq) + ".";
-      Stmt st = prepare(
+      const int64_t first_seq = next_agent_seq_;
+      int rc = insert_rows(
           "INSERT INTO agent (seq, id, tenant_id, parent_id, label, path, tree_key, mem_state, "
-          "goals, emotion, policy, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-      st.bind(1, seq).bind(2, a.id).bind(3, tenant);
-      if (a.parent_id) st.bind(4, *a.parent_id); else st.bind_null(4);
-      st.bind(5, a.label).bind(6, a.path).bind(7, key).bind(8, core::to_json(a.mem_state));
-      st.bind(9, core::to_json(goals_to_json(a.goals))).bind(10, core::to_json(emotion_to_json(a.emotion)));
-      st.bind(11, a.policy).bind(12, now);
-      int rc = st.step();
-      if (rc == SQLITE_CONSTRAINT) {
-        next_agent_seq_ = seq;  // nothing was inserted under this seq
-        return make_error(code::kConflict, "an agent with id " + a.id + " already exists", "id");
-      }
+          "goals, emotion, policy, created_at) VALUES ",
+          "(?,?,?,?,?,?,?,?,?,?,?,?)", 12, out.size(), [&](Stmt& st, int base, size_t i) {
+            const Agent& a = out[i];
+            st.bind(base + 1, first_seq + static_cast<int64_t>(i)).bind(base + 2, a.id).bind(base + 3, tenant);
+            if (a.parent_id) st.bind(base + 4, *a.parent_id); else st.bind_null(base + 4);
+            st.bind(base + 5, a.label).bind(base + 6, a.path).bind(base + 7, keys[i]);
+            st.bind(base + 8, core::to_json(a.mem_state));
+            st.bind(base + 9, core::to_json(goals_to_json(a.goals)));
+            st.bind(base + 10, core::to_json(emotion_to_json(a.emotion)));
+            st.bind(base + 11, a.policy).bind(base + 12, now);
+          });
+      if (rc == SQLITE_CONSTRAINT)
+        return make_error(code::kConflict, "an agent with one of these ids already exists", "id");
       if (rc != SQLITE_DONE) return db_error("insert agent");
-      out.push_back(std::move(a));
-    }
-    return out;
+      next_agent_seq_ += static_cast<int64_t>(out.size());
+      return out;
     }, on_commit);
   }
 
@@ -369,13 +382,16 @@ class SqliteStore final : public Store {
       e.type = n.type;
       e.payload = n.payload;
       e.ts_ms = n.ts_ms ? *n.ts_ms : now;
-      Stmt st = prepare(
-          "INSERT INTO cognition_event (id, tenant_id, agent_seq, type, payload, ts) VALUES (?,?,?,?,?,?)");
-      st.bind(1, e.id).bind(2, tenant).bind(3, row->seq).bind(4, std::string(cognition_type_name(e.type)));
-      st.bind(5, core::to_json(e.payload)).bind(6, e.ts_ms);
-      if (st.step() != SQLITE_DONE) return db_error("insert cognition event");
       out.push_back(std::move(e));
     }
+    int rc = insert_rows("INSERT INTO cognition_event (id, tenant_id, agent_seq, type, payload, ts) VALUES ",
+                         "(?,?,?,?,?,?)", 6, out.size(), [&](Stmt& st, int base, size_t i) {
+                           const CognitionEvent& e = out[i];
+                           st.bind(base + 1, e.id).bind(base + 2, tenant).bind(base + 3, row->seq);
+                           st.bind(base + 4, std::string(cognition_type_name(e.type)));
+                           st.bind(base + 5, core::to_json(e.payload)).bind(base + 6, e.ts_ms);
+                         });
+    if (rc != SQLITE_DONE) return db_error("insert cognition event");
     return out;
     }, on_commit);
   }
@@ -573,6 +589,30 @@ class SqliteStore final : public Store {
     }
     if (rc == SQLITE_DONE) return make_error(code::kNotFound, "no agent " + id);
     return db_error("load agent");
+  }
+
+  // Inserts `count` rows with multi-row INSERT statements of up to
+  // kRowsPerInsert rows each: per-statement overhead (a statement journal
+  // among it) dominates single-row inserts. bind_row(stmt, first_param - 1, i)
+  // binds row i. Returns the first failing sqlite3_step code, or SQLITE_DONE.
+  static constexpr size_t kRowsPerInsert = 64;
+
+  template <typename BindRow>
+  int insert_rows(const char* head, const char* row_params, int params_per_row, size_t count,
+                  const BindRow& bind_row) {
+    for (size_t start = 0; start < count; start += kRowsPerInsert) {
+      size_t rows = std::min(kRowsPerInsert, count - start);
+      std::string sql = head;
+      for (size_t r = 0; r < rows; ++r) {
+        if (r) sql += ',';
+        sql += row_params;
+      }
+      Stmt st = prepare(sql);
+      for (size_t r = 0; r < rows; ++r) bind_row(st, static_cast<int>(r) * params_per_row, start + r);
+      int rc = st.step();
+      if (rc != SQLITE_DONE) return rc;
+    }
+    return SQLITE_DONE;
   }
 
   // Where an agent sits in the tree, without decoding its documents.
