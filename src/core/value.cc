@@ -301,6 +301,7 @@ class JsonParser {
     double d;
     auto r = std::from_chars(b, e, d);
     if (r.ec != std::errc() || r.ptr != e || !std::isfinite(d)) { fail("number out of range"); return false; }
+    if (d == 0) d = 0;  // -0 is 0: keeps serialisation a fixed point
     out = Value(d);
     return true;
   }

@@ -18,6 +18,13 @@ TEST(Json, IntegersStayExact) {
   EXPECT_EQ(to_json(*v), "9223372036854775807");
 }
 
+TEST(Json, NegativeZeroIsZero) {
+  // Found by json_parse_fuzz: "-0E1" must serialise to a text that parses back the same.
+  auto v = parse_json("-0E1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(to_json(*v), "0");
+}
+
 TEST(Json, SurrogatePairsDecode) {
   auto v = parse_json(R"("\ud83d\ude00")");
   ASSERT_TRUE(v.ok());
