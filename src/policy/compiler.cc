@@ -202,7 +202,11 @@ class Resolver {
       } else {
         for (auto& t : e.terms) collect_names(*t, names);
       }
-      for (auto& w : e.with) collect_names(*w.value, names);
+      for (auto& w : e.with) {
+        // A bare name in a with value may denote a function (with f as g).
+        if (w.value->kind == TermKind::kVar || w.value->kind == TermKind::kRef) continue;
+        collect_names(*w.value, names);
+      }
     }
     for (auto& t : extra)
       if (t) collect_names(*t, names);

@@ -72,6 +72,11 @@ void register_bits();
 void register_json();
 void register_misc();
 
+// Shared codecs (encoding.cc).
+std::string base64_encode(const std::string& s, bool url, bool pad);
+bool base64_decode(const std::string& s, bool url, std::string* out);
+std::string hex_encode(const std::string& s);
+
 // Operand helpers: throw eval_type_error "operand N must be T but got U".
 [[noreturn]] void type_error(int operand, const char* want, const Value& got);
 [[noreturn]] void builtin_error(std::string message);

@@ -144,6 +144,11 @@ bool url_unescape(const std::string& s, std::string* out) {
 
 Value yaml_node_to_value(const YAML::Node& n) { return yaml_to_value(n); }
 
+std::string base64_encode(const std::string& s, bool url, bool pad) { return b64_encode(s, url ? kB64Url : kB64, pad); }
+bool base64_decode(const std::string& s, bool url, std::string* out) {
+  return b64_decode(s, url ? kB64Url : kB64, url, out);
+}
+
 void register_encoding() {
   register_builtin("base64.encode", 1, [](BuiltinContext&, const Value* a, size_t) { return Value::string(b64_encode(arg_string(a, 0), kB64, true)); });
   register_builtin("base64.decode", 1, [](BuiltinContext&, const Value* a, size_t) {

@@ -32,6 +32,9 @@ void register_all() {
   register_semver();
   register_uuid();
   register_net();
+  register_crypto();
+  register_jwt();
+  register_time();
 }
 
 }  // namespace
