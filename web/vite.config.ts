@@ -30,8 +30,23 @@ function serviceWorker(): Plugin {
   };
 }
 
+/**
+ * Inlines src/preboot.ts into index.html as a classic script in <head>, so the
+ * boot's requests start while the HTML is parsed, before the bundle arrives.
+ */
+function preboot(): Plugin {
+  return {
+    name: 'genesis-preboot',
+    async transformIndexHtml(html) {
+      const src = readFileSync(fileURLToPath(new URL('./src/preboot.ts', import.meta.url)), 'utf8');
+      const out = await transformWithOxc(src.replace(/^export /gm, ''), 'preboot.ts', { lang: 'ts' });
+      return html.replace('<!--genesis-preboot-->', `<script>${out.code}preboot();</script>`);
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [serviceWorker()],
+  plugins: [preboot(), serviceWorker()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -45,6 +45,7 @@ export class Api {
   }
 
   async capability(agentLabel?: string): Promise<Capability> {
+    // Same request as src/preboot.ts makes.
     const cap = await this.request<Capability>('POST', '/auth/capability', agentLabel ? { agent_label: agentLabel } : {});
     this.token = cap.token;
     return cap;

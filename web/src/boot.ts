@@ -8,7 +8,8 @@
 
 import { Api } from './api';
 import { MeshClient, meshUrl, type MeshHandlers } from './mesh';
-import type { Agent } from './types';
+import { tabMemory } from './preboot';
+import { toAgent, type Agent, type Capability } from './types';
 
 export interface BootResult {
   api: Api;
@@ -105,21 +106,45 @@ export async function reapOrphanTabs(api: Api, selfTab: string): Promise<number>
   return reaped;
 }
 
+/** What index.html's inline preboot script (src/preboot.ts) started before the bundle loaded. */
+interface Preboot {
+  capability: Promise<Capability>;
+  agent: Promise<unknown>;
+  ws: WebSocket | null;
+  early: string[];
+}
+
+declare global {
+  interface Window {
+    __genesisPreboot?: Preboot;
+  }
+}
+
 export async function boot(handlers: MeshHandlers, api = new Api()): Promise<BootResult> {
+  const mark = (name: string) => performance.mark(`genesis:${name}`);
+  mark('boot-start');
   const warm = !!navigator.serviceWorker?.controller;
   registerServiceWorker();
-  const [tabId] = await Promise.all([acquireTabLock(), api.capability('tab')]);
+  const pre = window.__genesisPreboot;
+  window.__genesisPreboot = undefined;
+  const locked = acquireTabLock();
+  // The preboot script already asked for the token, the agent and the socket
+  // while the bundle loaded; fall back to doing it here if it could not.
+  const cap = pre ? await pre.capability.catch(() => api.capability('tab')) : await api.capability('tab');
+  api.token = cap.token;
+  mark('capability');
   const mesh = new MeshClient(() => meshUrl(location, api.token), handlers);
-  const joined = mesh.connect();
-  const agent = await api.spawn({
-    label: 'tab',
-    mem_state: { kind: 'tab', tab_id: tabId, page: location.pathname, user_agent: navigator.userAgent },
-    goals: [],
-  });
+  const joined = mesh.connect(pre?.ws ? { ws: pre.ws, early: pre.early } : undefined).then(() => mark('mesh-open'));
+  const spawnHere = () => api.spawn({ label: 'tab', mem_state: tabMemory(), goals: [] });
+  let agent = pre ? toAgent(await pre.agent.catch(() => null)) : null;
+  agent ??= await spawnHere();
+  mark('spawned');
+  const tabId = await locked;
   await joined;
   // Announced once genesisd has bound this peer to the agent ("hello.ok").
   await mesh.request({ type: 'hello', agent_id: agent.id, tab_id: tabId });
   const bootMs = performance.now();
+  mark('announced');
 
   const tabs = readTabs();
   tabs[tabId] = agent.id;

@@ -63,10 +63,14 @@ export class MeshClient {
     private readonly handlers: MeshHandlers,
   ) {}
 
-  /** Opens the socket; resolves once it is open (rejects if the first attempt fails). */
-  connect(): Promise<void> {
+  /**
+   * Opens the socket; resolves once it is open (rejects if the first attempt
+   * fails). `adopt` takes over a socket the preboot script opened earlier, with
+   * the messages it received before this client existed.
+   */
+  connect(adopt?: { ws: WebSocket; early: string[] }): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url());
+      const ws = adopt && adopt.ws.readyState <= WebSocket.OPEN ? adopt.ws : new WebSocket(this.url());
       this.ws = ws;
       let opened = false;
       ws.onopen = () => {
@@ -97,6 +101,11 @@ export class MeshClient {
         }, this.backoff);
         this.backoff = Math.min(this.backoff * 2, 5000);
       };
+      if (ws === adopt?.ws) {
+        const onmessage = ws.onmessage;
+        if (ws.readyState === WebSocket.OPEN) ws.onopen(new Event('open'));
+        for (const data of adopt.early.splice(0)) onmessage.call(ws, new MessageEvent('message', { data }));
+      }
     });
   }
 
