@@ -1,5 +1,7 @@
 // What the fleet view needs from a GPU backend (WebGL2 or WebGPU). Both draw
-// all nodes with one instanced draw and all edges with one instanced draw;
+// all nodes with one draw call and all edges with one draw call, pulling each
+// vertex's data by index (6 vertices per node or edge quad) instead of GL/GPU
+// instancing, which CPU rasterizers (SwiftShader) execute instance by instance;
 // positions live in a GPU texture/buffer indexed by node index, so a layout
 // tick uploads one array and nothing else.
 
@@ -19,6 +21,8 @@ export interface Frame {
   projScale: number;
   /** Smallest node radius in device pixels, so huge fleets stay visible. */
   minPixels: number;
+  /** Edge width in device pixels. */
+  lineWidth: number;
 }
 
 export interface Renderer {

@@ -1,5 +1,6 @@
-// WebGPU backend: the same two instanced draws as the WebGL2 backend, with
-// positions, node attributes and edges in storage buffers.
+// WebGPU backend: the same two draws as the WebGL2 backend (vertex pulling:
+// draw(6 * count) with no vertex buffers, each vertex reading its node or edge
+// from storage buffers by vertex_index / 6).
 
 import { BACKGROUND, EDGE_STRIDE, NODE_STRIDE, nextCapacity, type Frame, type Renderer } from './renderer';
 
@@ -9,6 +10,7 @@ struct U {
   right: vec4f,
   up: vec4f,
   p: vec4f,  // time, projScale, minPixels, 0
+  q: vec4f,  // viewport width / 2, height / 2, line width, 0
 };
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> pos: array<f32>;
@@ -16,15 +18,24 @@ struct U {
 @group(0) @binding(3) var<storage, read> edges: array<u32>;
 
 fn nodePos(i: u32) -> vec3f { return vec3f(pos[3u * i], pos[3u * i + 1u], pos[3u * i + 2u]); }
+// Two triangles (0,1,2) (2,1,3) over the quad corners 0..3.
+fn quadCorner(k: u32) -> u32 {
+  if (k < 3u) { return k; }
+  if (k == 3u) { return 2u; }
+  if (k == 4u) { return 1u; }
+  return 3u;
+}
 
 struct NodeOut {
   @builtin(position) position: vec4f,
   @location(0) uv: vec2f,
   @location(1) color: vec4f,
-  @location(2) params: vec3f,
+  @location(2) params: vec4f,  // halo strength, flags, extent, pulse
 };
 
-@vertex fn nodeVs(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> NodeOut {
+@vertex fn nodeVs(@builtin(vertex_index) v: u32) -> NodeOut {
+  let ii = v / 6u;
+  let vi = quadCorner(v - ii * 6u);
   let corner = vec2f(f32(vi & 1u), f32((vi >> 1u) & 1u)) * 2.0 - 1.0;
   let color = attrs[2u * ii];
   let prm = attrs[2u * ii + 1u];
@@ -35,14 +46,21 @@ struct NodeOut {
   let c = u.viewProj * vec4f(p, 1.0);
   let px = size * u.p.y / max(c.w, 1e-3);
   if (px < u.p.z) { size = size * u.p.z / max(px, 1e-6); }
-  var extent = 1.0 + 1.6 * prm.y;
+  var extent = 1.0;
+  if (px >= 2.0) { extent = 1.0 + 1.6 * prm.y; }
   if ((flags & 9u) != 0u) { extent = max(extent, 1.6); }
   let world = p + (u.right.xyz * corner.x + u.up.xyz * corner.y) * size * extent;
+  var col = color.rgb;
+  if ((flags & 2u) != 0u) { col = vec3f(0.2, 0.45, 1.0); }
+  let pulse = 0.5 + 0.5 * sin(u.p.x * 9.0);
+  if ((flags & 1u) != 0u) { col = mix(col, vec3f(1.0, 0.08, 0.05), 0.55 + 0.45 * pulse); }
+  var alpha = color.a;
+  if ((flags & 16u) != 0u) { alpha = alpha * 0.12; }
   var o: NodeOut;
   o.position = u.viewProj * vec4f(world, 1.0);
   o.uv = corner * extent;
-  o.color = color;
-  o.params = vec3f(prm.y, f32(flags), extent);
+  o.color = vec4f(col, alpha);
+  o.params = vec4f(prm.y, f32(flags), extent, pulse);
   return o;
 }
 
@@ -50,24 +68,19 @@ struct NodeOut {
   let d = length(i.uv);
   if (d > i.params.z) { discard; }
   let flags = u32(i.params.y + 0.5);
-  var col = i.color.rgb;
-  if ((flags & 2u) != 0u) { col = vec3f(0.2, 0.45, 1.0); }
-  let pulse = 0.5 + 0.5 * sin(u.p.x * 9.0);
-  if ((flags & 1u) != 0u) { col = mix(col, vec3f(1.0, 0.08, 0.05), 0.55 + 0.45 * pulse); }
   var a: f32;
   var rgb: vec3f;
   if (d <= 1.0) {
-    rgb = col * (1.05 - 0.35 * d * d);
+    rgb = i.color.rgb * (1.05 - 0.35 * d * d);
     a = 1.0;
   } else {
     let t = (d - 1.0) / max(i.params.z - 1.0, 1e-3);
     a = i.params.x * 0.55 * (1.0 - t) * (1.0 - t);
-    if ((flags & 1u) != 0u) { a = max(a, (1.0 - t) * (0.4 + 0.6 * pulse)); }
-    rgb = col;
+    if ((flags & 1u) != 0u) { a = max(a, (1.0 - t) * (0.4 + 0.6 * i.params.w)); }
+    rgb = i.color.rgb;
   }
   if ((flags & 8u) != 0u && d > 1.08 && d < 1.35) { rgb = vec3f(1.0); a = 1.0; }
   if ((flags & 4u) != 0u && d > 0.78 && d < 0.92) { rgb = vec3f(1.0); a = 1.0; }
-  if ((flags & 16u) != 0u) { a = a * 0.12; }
   return vec4f(rgb * a, a) * i.color.a;
 }
 
@@ -76,10 +89,26 @@ struct EdgeOut {
   @location(0) color: vec4f,
 };
 
-@vertex fn edgeVs(@builtin(vertex_index) vi: u32, @builtin(instance_index) ii: u32) -> EdgeOut {
-  let idx = edges[3u * ii + vi];
+// Edges as thin screen-space quads, 4 vertices per edge.
+@vertex fn edgeVs(@builtin(vertex_index) v: u32) -> EdgeOut {
+  let ii = v / 6u;
+  let vi = quadCorner(v - ii * 6u);
+  let a = u.viewProj * vec4f(nodePos(edges[3u * ii]), 1.0);
+  let b = u.viewProj * vec4f(nodePos(edges[3u * ii + 1u]), 1.0);
+  var p = a;
+  if ((vi & 1u) != 0u) { p = b; }
+  let sa = a.xy / max(a.w, 1e-4) * u.q.xy;
+  let sb = b.xy / max(b.w, 1e-4) * u.q.xy;
+  let dir = sb - sa;
+  let len = length(dir);
+  var n = vec2f(0.0, 1.0);
+  if (len > 1e-4) { n = vec2f(-dir.y, dir.x) / len; }
+  var side = -0.5;
+  if ((vi & 2u) != 0u) { side = 0.5; }
+  p = vec4f(p.xy + n * side * u.q.z / u.q.xy * p.w, p.z, p.w);
   var o: EdgeOut;
-  o.position = u.viewProj * vec4f(nodePos(idx), 1.0);
+  o.position = p;
+  if (a.w <= 0.0 || b.w <= 0.0) { o.position = vec4f(2.0, 2.0, 2.0, 1.0); }
   if (edges[3u * ii + 2u] == 1u) { o.color = vec4f(0.3, 0.55, 1.0, 0.8); } else { o.color = vec4f(0.55, 0.62, 0.85, 0.32); }
   return o;
 }
@@ -127,7 +156,7 @@ export class WebGPURenderer implements Renderer {
       this.lost = true;
     });
     const module = device.createShaderModule({ code: SHADER });
-    this.uniform = device.createBuffer({ size: 64 + 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.uniform = device.createBuffer({ size: 64 + 64, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const vis = GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT;
     this.layout = device.createBindGroupLayout({
       entries: [
@@ -147,13 +176,13 @@ export class WebGPURenderer implements Renderer {
       layout: pl,
       vertex: { module, entryPoint: 'nodeVs' },
       fragment: { module, entryPoint: 'nodeFs', targets: [target] },
-      primitive: { topology: 'triangle-strip' },
+      primitive: { topology: 'triangle-list' },
     });
     this.edgePipe = device.createRenderPipeline({
       layout: pl,
       vertex: { module, entryPoint: 'edgeVs' },
       fragment: { module, entryPoint: 'edgeFs', targets: [target] },
-      primitive: { topology: 'line-list' },
+      primitive: { topology: 'triangle-list' },
     });
     this.growPos(1);
     this.growAttrs(1);
@@ -188,8 +217,13 @@ export class WebGPURenderer implements Renderer {
     this.bindGroup = null;
   }
 
-  resize(): void {
-    // The canvas size drives the swap chain; nothing to do.
+  private width = 1;
+  private height = 1;
+
+  resize(width: number, height: number): void {
+    // The canvas size drives the swap chain; the viewport size is for edge widths.
+    this.width = width;
+    this.height = height;
   }
 
   setPositions(xyz: Float32Array, count: number): void {
@@ -212,10 +246,10 @@ export class WebGPURenderer implements Renderer {
 
   render(f: Frame): void {
     this.drawCalls = 0;
-    const u = new Float32Array(28);
+    const u = new Float32Array(32);
     u.set(f.viewProj, 0);
     const v = f.view;
-    u.set([v[0]!, v[4]!, v[8]!, 0, v[1]!, v[5]!, v[9]!, 0, f.time, f.projScale, f.minPixels, 0], 16);
+    u.set([v[0]!, v[4]!, v[8]!, 0, v[1]!, v[5]!, v[9]!, 0, f.time, f.projScale, f.minPixels, 0, this.width / 2, this.height / 2, f.lineWidth, 0], 16);
     this.device.queue.writeBuffer(this.uniform, 0, u);
     if (!this.bindGroup) {
       this.bindGroup = this.device.createBindGroup({
@@ -244,11 +278,11 @@ export class WebGPURenderer implements Renderer {
       pass.setBindGroup(0, this.bindGroup);
       if (this.edgeCount > 0) {
         pass.setPipeline(this.edgePipe);
-        pass.draw(2, this.edgeCount);
+        pass.draw(6 * this.edgeCount);
         this.drawCalls++;
       }
       pass.setPipeline(this.nodePipe);
-      pass.draw(4, n);
+      pass.draw(6 * n);
       this.drawCalls++;
     }
     pass.end();

@@ -20,7 +20,7 @@ export interface ViewOptions {
   onToast?: (message: string, kind: 'error' | 'info') => void;
 }
 
-export const NODE_SIZE = 4;
+export const NODE_SIZE = 5;
 const MIN_PIXELS = 2.5;
 
 async function createRenderer(canvas: HTMLCanvasElement, choice: RendererChoice): Promise<{ r: Renderer; canvas: HTMLCanvasElement }> {
@@ -213,7 +213,7 @@ export class FleetView {
     const view = cam.view();
     const viewProj = cam.viewProjection();
     const projScale = cam.height / (2 * Math.tan(cam.fovy / 2));
-    this.renderer.render({ view, viewProj, time: (t - this.t0) / 1000, projScale, minPixels: MIN_PIXELS * this.dpr });
+    this.renderer.render({ view, viewProj, time: (t - this.t0) / 1000, projScale, minPixels: MIN_PIXELS * this.dpr, lineWidth: this.dpr });
     this.frames++;
     this.frameTimes.push(t);
     while (this.frameTimes.length > 2 && t - this.frameTimes[0]! > 1000) this.frameTimes.shift();

@@ -1,0 +1,47 @@
+// The shell's fleet view on the benchmark scene (no daemon: the scene is loaded
+// straight into the FleetModel), layout running in its worker.
+import wasmUrl from '../build/layout.wasm?url';
+import { FleetModel } from '../src/fleet';
+import { FleetView, type RendererChoice } from '../src/ui/view';
+import { countFrames, sceneAgents, sceneSize } from './scene';
+
+async function run(): Promise<void> {
+  const n = sceneSize();
+  const choice = (new URLSearchParams(location.search).get('renderer') ?? 'webgl2') as RendererChoice;
+  const window_ms = Number(new URLSearchParams(location.search).get('ms') ?? '5000');
+  const model = new FleetModel();
+  model.load(sceneAgents(n));
+  let first = 0;
+  const view = await FleetView.create(document.getElementById('fleet') as HTMLCanvasElement, model, {
+    renderer: choice,
+    wasmUrl,
+    onFirstFrame: (ms) => (first = ms),
+  });
+  view.start();
+  (window as unknown as { __view: unknown }).__view = view;
+  while (!first) await new Promise((r) => setTimeout(r, 20));
+  const { frames, windowMs } = await countFrames(window_ms);
+  const layoutMsPerTick = view.layoutTickMs;
+  // Then, once the layout has settled (or after a minute), the frame rate at rest.
+  let fpsAtRest = NaN;
+  const until = performance.now() + 60000;
+  while (view.layoutAlpha >= 0.002 && performance.now() < until) await new Promise((r) => setTimeout(r, 100));
+  if (view.layoutAlpha < 0.002) {
+    const rest = await countFrames(Math.min(window_ms, 3000));
+    fpsAtRest = (rest.frames * 1000) / rest.windowMs;
+  }
+  window.__bench = {
+    fpsAtRest,
+    impl: 'genesis',
+    n,
+    renderer: view.renderer.kind,
+    fps: (frames * 1000) / windowMs,
+    frames,
+    windowMs,
+    layoutMsPerTick,
+    firstFrameMs: first,
+  };
+}
+
+(window as unknown as { __view: unknown }).__view = null;
+run().catch((e: unknown) => (window.__bench = { error: String(e) }));
