@@ -7,3 +7,8 @@ for b in "$build"/bench/*_bench; do
   echo "== $(basename "$b")"
   "$b" --benchmark_counters_tabular=true
 done
+# The browser shell (docs/shell.md): boot, FPS and layout vs. 3d-force-graph.
+if [ -f web/dist/index.html ] && command -v node >/dev/null; then
+  echo "== shell (bench/web/run.mjs)"
+  node bench/web/run.mjs "$build"
+fi
