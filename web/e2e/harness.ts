@@ -118,6 +118,12 @@ export async function waitForRest(page: Page, timeout = 30000): Promise<void> {
   await page.waitForFunction(() => (window.__genesis.view?.layoutAlpha ?? 1) < 0.002, null, { timeout });
 }
 
+/** Waits until the view has drawn `n` more frames (so a camera change is on screen). */
+export async function waitFrames(page: Page, n = 3): Promise<void> {
+  const start = await page.evaluate(() => window.__genesis.view!.frames);
+  await page.waitForFunction(([s, k]) => window.__genesis.view!.frames >= s! + k!, [start, n], { timeout: 30000 });
+}
+
 export async function screenOf(page: Page, id: string): Promise<{ x: number; y: number }> {
   const p = await page.evaluate((aid) => window.__genesis.view!.screenOf(aid), id);
   if (!p) throw new Error(`agent ${id} not on screen`);

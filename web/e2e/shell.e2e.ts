@@ -16,6 +16,7 @@ import {
   startDaemon,
   waitForAgent,
   waitForRest,
+  waitFrames,
   type Daemon,
 } from './harness';
 
@@ -234,7 +235,7 @@ for (const renderer of ['webgl2', 'webgpu'] as const) {
           v.focus(v.model.nodes.get(aid)!);
           v.camera.distance = 60;
         }, id);
-        await page.waitForTimeout(100);
+        await waitFrames(page);
         const p = await screenOf(page, id);
         const img = decodePng(await page.screenshot());
         const [r, g, bl] = meanColor(img, p.x, p.y, 3);
@@ -272,7 +273,7 @@ describe('screenshots at 100 agents', () => {
       const page = await openShell(c, d2.url);
       await page.waitForFunction(() => window.__genesis.model.size >= 101);
       await waitForRest(page);
-      await page.waitForTimeout(300);
+      await waitFrames(page);
       const fleetPng = await page.screenshot();
       writeFileSync(join(SHOTS, 'fleet-100.png'), fleetPng);
       const img = decodePng(fleetPng);
