@@ -24,7 +24,7 @@ stale=0
 for s in "${wasm_srcs[@]}"; do [[ $s -nt $wasm ]] && stale=1; done
 if ((stale)); then
   echo "build-web: layout.wasm (clang --target=wasm32-wasi)"
-  clang++ --target=wasm32-wasi -std=c++20 -O3 -fno-exceptions -mexec-model=reactor \
+  clang++ --target=wasm32-wasi -std=c++20 -O3 -msimd128 -fno-math-errno -fno-exceptions -mexec-model=reactor \
     -I"$root/src" -Wl,--no-entry -Wl,--strip-all \
     "$root/src/layout/layout.cc" "$root/src/layout/layout_wasm.cc" -o "$wasm.tmp"
   mv "$wasm.tmp" "$wasm"

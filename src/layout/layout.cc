@@ -9,11 +9,29 @@ namespace {
 
 constexpr int kMaxDepth = 40;  // below this, points are chained in one leaf
 constexpr int32_t kInternal = -2;
+constexpr int32_t kGroupSize = 16;  // points per shared tree walk
 
 core::Error out_of_range(uint32_t i, uint32_t n) {
   return core::make_error(
       core::code::kInvalidArgument,
       "point " + std::to_string(i) + " out of range (" + std::to_string(n) + " points)");
+}
+
+// The force of one far cell (a body of `fa` = strength * alpha at (mx, my, mz))
+// on each of m points. Branch-free with non-aliasing arrays, so it vectorizes.
+void far_field(uint32_t m, const float* __restrict xs, const float* __restrict ys,
+               const float* __restrict zs, float* __restrict vxs, float* __restrict vys,
+               float* __restrict vzs, float mx, float my, float mz, float fa, float dmin2) {
+  for (uint32_t j = 0; j < m; ++j) {
+    const float dx = mx - xs[j], dy = my - ys[j], dz = mz - zs[j];
+    const float l2 = dx * dx + dy * dy + dz * dz;
+    const float near = std::sqrt(dmin2 * l2);  // used only below distance_min
+    const float l = l2 < dmin2 ? near : l2;
+    const float f = fa / l;
+    vxs[j] += dx * f;
+    vys[j] += dy * f;
+    vzs[j] += dz * f;
+  }
 }
 
 }  // namespace
@@ -204,12 +222,15 @@ void ForceLayout::accumulate(int32_t c) {
     cell.my = my / count;
     cell.mz = mz / count;
     cell.strength = s * count;
+    cell.count = count;
     return;
   }
   float weight = 0;
+  int32_t count = 0;
   for (int32_t ch : cell.child) {
     if (ch < 0) continue;
     const Cell& k = cells_[ch];
+    count += k.count;
     const float w = std::fabs(k.strength);
     mx += k.mx * w;
     my += k.my * w;
@@ -227,6 +248,7 @@ void ForceLayout::accumulate(int32_t c) {
     cell.mz = cell.cz;
   }
   cell.strength = total;
+  cell.count = count;
 }
 
 void ForceLayout::apply_many_body(float alpha) {
@@ -237,53 +259,117 @@ void ForceLayout::apply_many_body(float alpha) {
   const float dmin2 = options_.distance_min * options_.distance_min;
   const float s = options_.charge;
   uint64_t bodies = 0, approx = 0;
-  stack_.reserve(256);
-  for (uint32_t i = 0; i < n; ++i) {
-    const float xi = pos_[3 * i], yi = pos_[3 * i + 1], zi = pos_[3 * i + 2];
-    float vx = 0, vy = 0, vz = 0;
-    stack_.clear();
-    stack_.push_back(0);
-    while (!stack_.empty()) {
-      const Cell& k = cells_[stack_.back()];
-      stack_.pop_back();
-      float dx = k.mx - xi, dy = k.my - yi, dz = k.mz - zi;
-      float l = dx * dx + dy * dy + dz * dz;
+
+  // Group the points: the highest cells holding at most kGroupSize points (or
+  // one leaf). Each group walks the tree once, opening a cell unless it is far
+  // from the group's whole bounding box — never less accurate than d3's
+  // per-point test, and the walk is shared by the group's points, which are also
+  // neighbours in space (cache-friendly).
+  order_.clear();
+  groups_.clear();
+  stack_.assign(1, 0);
+  while (!stack_.empty()) {
+    const int32_t c = stack_.back();
+    stack_.pop_back();
+    const Cell& k = cells_[c];
+    if (k.point < 0 && k.count > kGroupSize) {
+      for (int32_t ch : k.child) {
+        if (ch >= 0) stack_.push_back(ch);
+      }
+      continue;
+    }
+    const uint32_t begin = static_cast<uint32_t>(order_.size());
+    sub_stack_.assign(1, c);
+    while (!sub_stack_.empty()) {
+      const Cell& g = cells_[sub_stack_.back()];
+      sub_stack_.pop_back();
+      if (g.point >= 0) {
+        for (int32_t q = g.point; q >= 0; q = next_in_leaf_[q]) {
+          order_.push_back(static_cast<uint32_t>(q));
+        }
+        continue;
+      }
+      for (int32_t ch : g.child) {
+        if (ch >= 0) sub_stack_.push_back(ch);
+      }
+    }
+    groups_.push_back({begin, static_cast<uint32_t>(order_.size())});
+  }
+
+  // Depth <= kMaxDepth and at most 7 siblings pending per level bound the stack.
+  int32_t stack[8 * (kMaxDepth + 2)];
+  for (const auto& [begin, end] : groups_) {
+    const uint32_t m = end - begin;
+    gx_.resize(m);
+    gy_.resize(m);
+    gz_.resize(m);
+    gvx_.assign(m, 0.0f);
+    gvy_.assign(m, 0.0f);
+    gvz_.assign(m, 0.0f);
+    float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (uint32_t j = 0; j < m; ++j) {
+      const uint32_t i = order_[begin + j];
+      gx_[j] = pos_[3 * i];
+      gy_[j] = pos_[3 * i + 1];
+      gz_[j] = pos_[3 * i + 2];
+      lo[0] = std::min(lo[0], gx_[j]);
+      hi[0] = std::max(hi[0], gx_[j]);
+      lo[1] = std::min(lo[1], gy_[j]);
+      hi[1] = std::max(hi[1], gy_[j]);
+      lo[2] = std::min(lo[2], gz_[j]);
+      hi[2] = std::max(hi[2], gz_[j]);
+    }
+    const float* const xs = gx_.data();
+    const float* const ys = gy_.data();
+    const float* const zs = gz_.data();
+    float* const vxs = gvx_.data();
+    float* const vys = gvy_.data();
+    float* const vzs = gvz_.data();
+    int top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const Cell& k = cells_[stack[--top]];
+      // Distance from the cell's centre of mass to the group's box.
+      const float ex = std::max({lo[0] - k.mx, 0.0f, k.mx - hi[0]});
+      const float ey = std::max({lo[1] - k.my, 0.0f, k.my - hi[1]});
+      const float ez = std::max({lo[2] - k.mz, 0.0f, k.mz - hi[2]});
       const float w = 2.0f * k.half;
-      if (w * w < theta2 * l) {  // far enough: treat the cell as one body
-        if (l < dmin2) l = std::sqrt(dmin2 * l);
-        const float f = k.strength * alpha / l;
-        vx += dx * f;
-        vy += dy * f;
-        vz += dz * f;
-        ++approx;
+      if (w * w < theta2 * (ex * ex + ey * ey + ez * ez)) {
+        // Far from every point of the group: the cell acts as one body on each.
+        far_field(m, xs, ys, zs, vxs, vys, vzs, k.mx, k.my, k.mz, k.strength * alpha, dmin2);
+        approx += m;
         continue;
       }
       if (k.point < 0) {
         for (int32_t ch : k.child) {
-          if (ch >= 0) stack_.push_back(ch);
+          if (ch >= 0) stack[top++] = ch;
         }
         continue;
       }
       for (int32_t q = k.point; q >= 0; q = next_in_leaf_[q]) {
-        if (static_cast<uint32_t>(q) == i) continue;
-        dx = pos_[3 * q] - xi;
-        dy = pos_[3 * q + 1] - yi;
-        dz = pos_[3 * q + 2] - zi;
-        if (dx == 0) dx = jiggle();
-        if (dy == 0) dy = jiggle();
-        if (dz == 0) dz = jiggle();
-        l = dx * dx + dy * dy + dz * dz;
-        if (l < dmin2) l = std::sqrt(dmin2 * l);
-        const float f = s * alpha / l;
-        vx += dx * f;
-        vy += dy * f;
-        vz += dz * f;
-        ++bodies;
+        const float qx = pos_[3 * q], qy = pos_[3 * q + 1], qz = pos_[3 * q + 2];
+        for (uint32_t j = 0; j < m; ++j) {
+          if (order_[begin + j] == static_cast<uint32_t>(q)) continue;
+          float dx = qx - xs[j], dy = qy - ys[j], dz = qz - zs[j];
+          if (dx == 0) dx = jiggle();
+          if (dy == 0) dy = jiggle();
+          if (dz == 0) dz = jiggle();
+          float l = dx * dx + dy * dy + dz * dz;
+          if (l < dmin2) l = std::sqrt(dmin2 * l);
+          const float f = s * alpha / l;
+          vxs[j] += dx * f;
+          vys[j] += dy * f;
+          vzs[j] += dz * f;
+        }
+        bodies += m;
       }
     }
-    vel_[3 * i] += vx;
-    vel_[3 * i + 1] += vy;
-    vel_[3 * i + 2] += vz;
+    for (uint32_t j = 0; j < m; ++j) {
+      const uint32_t i = order_[begin + j];
+      vel_[3 * i] += vxs[j];
+      vel_[3 * i + 1] += vys[j];
+      vel_[3 * i + 2] += vzs[j];
+    }
   }
   stats_.body_interactions = bodies;
   stats_.cell_interactions = approx;

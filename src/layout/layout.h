@@ -98,6 +98,10 @@ class ForceLayout {
     float strength;          // sum of point strengths below
     int32_t child[8];        // -1: none
     int32_t point;           // leaf: first point index, -1 for internal
+    int32_t count;           // points below
+  };
+  struct Group {
+    uint32_t begin, end;  // range of order_
   };
 
   void build_octree();
@@ -119,6 +123,10 @@ class ForceLayout {
   std::vector<Cell> cells_;
   std::vector<int32_t> next_in_leaf_;  // coincident points chained in one leaf
   std::vector<int32_t> stack_;
+  std::vector<uint32_t> order_;  // points in octree leaf order, group by group
+  std::vector<Group> groups_;
+  std::vector<int32_t> sub_stack_;
+  std::vector<float> gx_, gy_, gz_, gvx_, gvy_, gvz_;  // one group's points and forces
   uint32_t rng_ = 1;
   TickStats stats_;
 };

@@ -4,6 +4,7 @@ declare module 'd3-force-3d' {
     force(name: string, f: unknown): Simulation;
     stop(): Simulation;
     tick(n?: number): Simulation;
+    alpha(a: number): Simulation;
   }
   interface LinkForce {
     id(f: (d: { id: string }) => string): LinkForce;

@@ -48,8 +48,10 @@ export interface SceneResult {
   fpsAtRest?: number;
   frames: number;
   windowMs: number;
-  /** Mean ms per layout tick (the wasm kernel in a worker, or d3-force-3d). */
+  /** Mean ms per layout tick timed alone on the page's thread (wasm kernel or d3-force-3d). */
   layoutMsPerTick: number;
+  /** Ours: mean ms per tick in the layout worker while the view renders. */
+  workerMsPerTick?: number;
   /** Navigation start to the first frame with every node drawn. */
   firstFrameMs: number;
 }
