@@ -6,6 +6,8 @@
 #include "policy/eval.h"
 #include "policy/parser.h"
 
+#include <yaml-cpp/yaml.h>
+
 namespace genesis::policy {
 
 struct Engine::ModuleEntry {
@@ -19,7 +21,48 @@ class Engine::Prepared {
   std::shared_ptr<Compiled> policy;
   CompiledQuery query;
   std::shared_ptr<std::string> file;
+  std::string source;
 };
+
+Value yaml_node_to_value(const YAML::Node& n);
+
+core::Result<Value> parse_yaml(std::string_view text) {
+  try {
+    return yaml_node_to_value(YAML::Load(std::string(text)));
+  } catch (const YAML::Exception& e) {
+    return core::make_error(core::code::kInvalidArgument, e.what());
+  }
+}
+
+std::vector<Engine::Literal> Engine::literals(const Prepared& prepared) const {
+  // Literal starts in source order; each literal's text runs to the next one.
+  std::vector<std::pair<int, int>> starts;
+  for (const auto& e : *prepared.query.body) starts.emplace_back(e.loc.row, e.loc.col);
+  std::vector<size_t> order(starts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<const Expr*> by_index(prepared.query.body->size());
+  for (const auto& e : *prepared.query.body) by_index[static_cast<size_t>(e.index)] = &e;
+  const std::string& src = prepared.source;
+  auto offset = [&](int row, int col) {
+    size_t off = 0;
+    for (int r = 1; r < row && off < src.size(); ++r) {
+      size_t nl = src.find('\n', off);
+      if (nl == std::string::npos) return src.size();
+      off = nl + 1;
+    }
+    return std::min(src.size(), off + static_cast<size_t>(col - 1));
+  };
+  std::vector<Literal> out;
+  for (size_t i = 0; i < by_index.size(); ++i) {
+    const Expr* e = by_index[i];
+    size_t begin = offset(e->loc.row, e->loc.col);
+    size_t end = i + 1 < by_index.size() ? offset(by_index[i + 1]->loc.row, by_index[i + 1]->loc.col) : src.size();
+    std::string text = src.substr(begin, end > begin ? end - begin : 0);
+    while (!text.empty() && (isspace(static_cast<unsigned char>(text.back())) || text.back() == ';')) text.pop_back();
+    out.push_back({text, e->loc.row, e->loc.col});
+  }
+  return out;
+}
 
 Engine::Engine(EngineOptions options) : options_(options), data_(Value::empty_object()) {}
 Engine::~Engine() = default;
@@ -105,6 +148,7 @@ core::Result<std::shared_ptr<const Engine::Prepared>> Engine::prepare(std::strin
   if (!q.ok()) return q.error();
   p->query = std::move(*q);
   p->query.file = p->file;
+  p->source = std::string(query);
   return std::shared_ptr<const Prepared>(p);
 }
 

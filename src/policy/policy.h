@@ -89,6 +89,13 @@ class Engine {
   class Prepared;
   core::Result<std::shared_ptr<const Prepared>> prepare(std::string_view query) const;
   core::Result<std::vector<ResultRow>> eval(const Prepared& prepared, const EvalOptions& options) const;
+  // The literals of a prepared query: source text and position (for OPA's output shape).
+  struct Literal {
+    std::string text;
+    int row = 0;
+    int col = 0;
+  };
+  std::vector<Literal> literals(const Prepared& prepared) const;
   // The value of `data.<path>` (dotted, e.g. "mitre.dns_exfiltration"); undefined when it has none.
   core::Result<Value> eval_path(std::string_view path, const EvalOptions& options = {}) const;
 
@@ -102,5 +109,8 @@ class Engine {
   Value data_;
   std::shared_ptr<Compiled> compiled_;
 };
+
+// YAML text -> Value (for data documents); errors carry the parser's message.
+core::Result<Value> parse_yaml(std::string_view text);
 
 }  // namespace genesis::policy
