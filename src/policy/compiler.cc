@@ -1069,24 +1069,33 @@ bool index_literal(const Expr& e, std::vector<std::string>* path, Value* value) 
 
 void build_index(Node* n) {
   if (n->rules.size() < 2) return;
-  // The input path constrained by the most rules.
-  std::map<std::vector<std::string>, int> freq;
+  // The input path that leaves the fewest candidates: rules not constrained
+  // on it plus the average bucket of those that are.
+  std::map<std::vector<std::string>, std::pair<int, std::set<Value>>> stats;
   for (const Rule* r : n->rules) {
     if (r->else_rule) continue;
     std::set<std::vector<std::string>> seen;
     for (const auto& e : r->body) {
       std::vector<std::string> p;
       Value v;
-      if (index_literal(e, &p, &v) && seen.insert(p).second) ++freq[p];
+      if (index_literal(e, &p, &v) && seen.insert(p).second) {
+        ++stats[p].first;
+        stats[p].second.insert(v);
+      }
     }
   }
   std::vector<std::string> best;
   int best_n = 0;
-  for (const auto& [p, k] : freq)
-    if (k > best_n) {
+  double best_cost = static_cast<double>(n->rules.size());
+  for (const auto& [p, st] : stats) {
+    double cost = static_cast<double>(n->rules.size() - static_cast<size_t>(st.first)) +
+                  static_cast<double>(st.first) / static_cast<double>(st.second.size());
+    if (cost < best_cost) {
+      best_cost = cost;
       best = p;
-      best_n = k;
+      best_n = st.first;
     }
+  }
   if (best_n < 2) return;
   RuleIndex& idx = n->index;
   idx.path = best;

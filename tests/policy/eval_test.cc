@@ -70,3 +70,33 @@ TEST(PolicyEval, WithReplacesInputAndFunctions) {
 
 }  // namespace
 }  // namespace genesis::policy
+
+namespace genesis::policy {
+namespace {
+
+TEST(PolicyEval, IndexedRulesKeepSemantics) {
+  std::string src = "package r\n\ndefault allow := false\n\n";
+  for (int i = 0; i < 50; ++i) {
+    src += "allow if {\n  input.path == \"/p/" + std::to_string(i) + "\"\n  input.method == \"GET\"\n}\n\n";
+  }
+  src += "allow if input.admin\n";  // unconstrained on path: always a candidate
+  Engine e;
+  ASSERT_TRUE(e.add_module("r.rego", src).ok());
+  ASSERT_TRUE(e.compile().ok());
+  EXPECT_EQ(to_json(eval_one(e, "data.r.allow", *parse_json(R"({"path":"/p/17","method":"GET"})"))), "true");
+  EXPECT_EQ(to_json(eval_one(e, "data.r.allow", *parse_json(R"({"path":"/p/17","method":"PUT"})"))), "false");
+  EXPECT_EQ(to_json(eval_one(e, "data.r.allow", *parse_json(R"({"path":"/x","admin":true})"))), "true");
+  EXPECT_EQ(to_json(eval_one(e, "data.r.allow", *parse_json(R"({"method":"GET"})"))), "false");
+}
+
+TEST(PolicyEval, V0ModulesByVersion) {
+  Engine e;
+  const char* v0 = "package m\n\nd[t] {\n  input.n > 1\n  t := \"T1\"\n}\n";
+  EXPECT_FALSE(e.add_module("m.rego", v0).ok());  // v1 by default
+  ASSERT_TRUE(e.add_module("m.rego", v0, RegoVersion::kAuto).ok());
+  ASSERT_TRUE(e.compile().ok());
+  EXPECT_EQ(to_json(eval_one(e, "data.m.d", *parse_json(R"({"n":2})"))), R"(["T1"])");
+}
+
+}  // namespace
+}  // namespace genesis::policy
