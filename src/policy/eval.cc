@@ -979,9 +979,7 @@ bool Evaluator::eval_call(const Term& call, ValCont k) {
           if (rep.callee) {
             // The replacement sees the original function (and no mocks of it).
             std::vector<FnOverride> saved(fn_overrides_.begin(), fn_overrides_.end());
-            fn_overrides_.erase(std::remove_if(fn_overrides_.begin(), fn_overrides_.end(),
-                                               [&](const FnOverride& o) { return o.target == call.callee; }),
-                                fn_overrides_.end());
+            fn_overrides_.clear();  // a mock never calls another mock
             Value result;
             try {
               auto grab = [&](const Value& v) -> bool {

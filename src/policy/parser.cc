@@ -322,9 +322,21 @@ class Parser {
       next();
       rule->has_body = true;
       if (at(Tok::kLBrace)) {
-        next();
-        rule->body = parse_query_body(Tok::kRBrace);
-        expect(Tok::kRBrace);
+        // `if {` opens a body, unless it is a single object/set literal or
+        // comprehension: try the body first, then the literal.
+        size_t save = p_;
+        try {
+          next();
+          rule->body = parse_query_body(Tok::kRBrace);
+          expect(Tok::kRBrace);
+        } catch (const ParseError&) {
+          p_ = save;
+          rule->body.clear();
+          int saved = nest_;
+          nest_ = 0;
+          rule->body.push_back(parse_literal());
+          nest_ = saved;
+        }
       } else {
         int saved = nest_;
         nest_ = 0;

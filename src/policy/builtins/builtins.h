@@ -71,6 +71,7 @@ void register_graph();
 void register_bits();
 void register_json();
 void register_misc();
+void register_providers();
 
 // Shared codecs (encoding.cc).
 std::string base64_encode(const std::string& s, bool url, bool pad);

@@ -48,7 +48,7 @@ std::vector<std::string> path_parts(const Value& p, const char* name) {
 
 Trie build_trie(const Value* a, const char* fname) {
   if (!a[1].is_array() && !a[1].is_set()) {
-    throw BuiltinError{"eval_type_error", std::string("operand 2 must be one of {set, array} containing string paths or array of path segments but got ") + a[1].type_name()};
+    throw BuiltinError{"eval_type_error", std::string(fname) + ": operand 2 must be one of {set, array} but got " + a[1].type_name()};
   }
   Trie root;
   for (const auto& p : a[1].arr()) {

@@ -27,10 +27,18 @@ struct Token {
   Value header, payload;
 };
 
-std::string b64url_dec(const std::string& s) {
+// base64url without padding; errors name the first bad byte like Go's decoder.
+std::string b64url_dec(const std::string& s, const char* what) {
   std::string out;
-  if (!base64_decode(s, true, &out)) builtin_error("illegal base64 data");
-  return out;
+  if (base64_decode(s, true, &out)) return out;
+  static const std::string alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t pos = s.size();
+  for (size_t i = 0; i < s.size(); ++i)
+    if (alpha.find(s[i]) == std::string::npos && s[i] != '=') {
+      pos = i;
+      break;
+    }
+  builtin_error(std::string("JWT ") + what + " had invalid encoding: illegal base64 data at input byte " + std::to_string(pos));
 }
 
 Token parse_token(const std::string& jwt, bool need_json_payload = true) {
@@ -42,17 +50,25 @@ Token parse_token(const std::string& jwt, bool need_json_payload = true) {
     if (d == std::string::npos) break;
     start = d + 1;
   }
+  if (parts.size() == 1) builtin_error("encoded JWT had no period separators");
   if (parts.size() != 3) builtin_error("encoded JWT must have 3 sections, found " + std::to_string(parts.size()));
   Token t;
   t.header_b64 = parts[0];
   t.payload_b64 = parts[1];
   t.sig_b64 = parts[2];
-  t.header_raw = b64url_dec(parts[0]);
-  t.payload_raw = b64url_dec(parts[1]);
-  t.sig = b64url_dec(parts[2]);
+  t.header_raw = b64url_dec(parts[0], "header");
+  t.payload_raw = b64url_dec(parts[1], "payload");
+  t.sig = b64url_dec(parts[2], "signature");
   auto h = parse_json(t.header_raw);
   if (!h.ok() || !h->is_object()) builtin_error("JWT header had invalid encoding: " + (h.ok() ? std::string("not an object") : h.error().message));
   t.header = *h;
+  if (t.header.get("enc")) builtin_error("JWT is a JWE object, which is not supported");
+  if (const Value* cty = t.header.get("cty"); cty && cty->is_string() && cty->str() == "JWT" && need_json_payload) {
+    // Nested token: the payload is the inner JWT as a JSON string.
+    auto inner = parse_json(t.payload_raw);
+    std::string s = inner.ok() && inner->is_string() ? inner->str() : t.payload_raw;
+    return parse_token(s, true);
+  }
   if (need_json_payload) {
     auto p = parse_json(t.payload_raw);
     if (!p.ok() || !p->is_object()) {
@@ -185,7 +201,13 @@ std::vector<PKey> public_keys(const std::string& s) {
       if (k) out.push_back(wrap(k));
     }
     BIO_free(bio);
-    if (out.empty()) builtin_error("failed to parse a PEM certificate or public key");
+    if (out.empty()) builtin_error("failed to extract a Key from the PEM certificate");
+    size_t end = s.rfind("-----END");
+    if (end != std::string::npos) {
+      size_t close = s.find("-----", end + 8);
+      std::string rest = close == std::string::npos ? "" : s.substr(close + 5);
+      if (rest.find_first_not_of(" \t\r\n") != std::string::npos) builtin_error("extra data after a PEM certificate block");
+    }
     return out;
   }
   auto j = parse_json(s);
@@ -352,6 +374,9 @@ Value decode_verify(BuiltinContext& ctx, const Value* a, size_t) {
   } catch (const BuiltinError&) {
     return invalid;
   }
+  // The token's claims must be well-typed (an error, not just invalid).
+  if (const Value* exp = t.payload.get("exp"); exp && !exp->is_number()) builtin_error("exp value must be a number");
+  if (const Value* nbf = t.payload.get("nbf"); nbf && !nbf->is_number()) builtin_error("nbf value must be a number");
   const Value* halg = t.header.get("alg");
   if (!halg || !halg->is_string()) return invalid;
   if (!alg.empty() && halg->str() != alg) return invalid;
@@ -365,11 +390,11 @@ Value decode_verify(BuiltinContext& ctx, const Value* a, size_t) {
   if (!ok) return invalid;
   const Value& p = t.payload;
   if (const Value* exp = p.get("exp")) {
-    if (!exp->is_number()) return invalid;
+    if (!exp->is_number()) builtin_error("exp value must be a number");
     if (time_ns / 1e9 >= exp->as_double()) return invalid;
   }
   if (const Value* nbf = p.get("nbf")) {
-    if (!nbf->is_number()) return invalid;
+    if (!nbf->is_number()) builtin_error("nbf value must be a number");
     if (time_ns / 1e9 < nbf->as_double()) return invalid;
   }
   if (!iss.empty()) {
@@ -451,8 +476,16 @@ void register_jwt() {
     const std::string& hs = arg_string(a, 0);
     const std::string& ps = arg_string(a, 1);
     const std::string& ks = arg_string(a, 2);
+    if (hs.empty()) builtin_error("missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string");
     auto h = parse_json(hs);
-    if (!h.ok() || !h->is_object()) builtin_error("invalid header JSON");
+    if (!h.ok() || !h->is_object()) {
+      if (hs.find('{') != std::string::npos) builtin_error("missing or invalid 'alg' header: cannot parse JSON");
+      builtin_error("missing or invalid 'alg' header: jwsbb: header \"alg\" not found");
+    }
+    if (const Value* typ = h->get("typ"); typ && typ->is_string() && typ->str() == "JWT") {
+      auto pj = parse_json(ps);
+      if (!pj.ok()) builtin_error("type is JWT but payload is not JSON");
+    }
     auto k = parse_json(ks);
     if (!k.ok() || !k->is_object()) builtin_error("invalid JWK JSON");
     return Value::string(encode_sign(hs, *h, ps, *k));

@@ -35,6 +35,7 @@ void register_all() {
   register_crypto();
   register_jwt();
   register_time();
+  register_providers();
 }
 
 }  // namespace
