@@ -72,6 +72,7 @@ void register_bits();
 void register_json();
 void register_misc();
 void register_providers();
+void register_x509();
 
 // Shared codecs (encoding.cc).
 std::string base64_encode(const std::string& s, bool url, bool pad);

@@ -36,6 +36,7 @@ void register_all() {
   register_jwt();
   register_time();
   register_providers();
+  register_x509();
 }
 
 }  // namespace
