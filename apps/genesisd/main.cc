@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
   server::add_capability_routes(router, signer);
+  server::add_policy_routes(router);
   server::add_mesh_messages(router, reg);
 
   std::atomic<uint64_t> events_ingested{0};

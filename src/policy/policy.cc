@@ -153,7 +153,7 @@ core::Result<std::shared_ptr<const Engine::Prepared>> Engine::prepare(std::strin
 }
 
 core::Result<std::vector<ResultRow>> Engine::eval(const Prepared& prepared, const EvalOptions& options) const {
-  Evaluator ev(*prepared.policy, data_, options);
+  Evaluator ev(*prepared.policy, options.data.defined() ? options.data : data_, options);
   return ev.run(prepared.query);
 }
 

@@ -37,6 +37,7 @@ struct EvalLimits {
 
 struct EvalOptions {
   Value input;  // undefined: no input document
+  Value data;   // base data for this query; undefined: the engine's (set_data)
   bool strict_builtin_errors = false;
   bool sandbox = false;  // refuse http.send and other side effects
   EvalLimits limits;

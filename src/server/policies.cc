@@ -1,0 +1,260 @@
+// OPA's REST Data API over the native Rego engine (src/policy), so OPA clients
+// work against genesisd:
+//   GET /v1/policies, GET|PUT|DELETE /v1/policies/{id}   (PUT body: raw Rego)
+//   GET|POST /v1/data[/{path}]   evaluate data.<path> (POST body {"input": ...})
+//   PUT|PATCH|DELETE /v1/data/{path}   base documents (PATCH: JSON Patch list)
+// Responses follow OPA's shapes ({"result": ...}; errors {"code","message","errors"}).
+// A module that does not compile is refused and the running set is untouched.
+//
+// Threads: the compiled engine and the base data are immutable snapshots
+// swapped under a mutex; evaluations run on a snapshot without the lock.
+// Policies and data live in memory (not yet persisted in the store).
+#include <mutex>
+
+#include "policy/policy.h"
+#include "server/routes.h"
+
+namespace genesis::server {
+
+const char* code_conflict();
+
+namespace {
+
+using PValue = policy::Value;
+
+struct PolicyState {
+  std::mutex mu;  // guards all below
+  std::map<std::string, std::string> modules;
+  std::shared_ptr<const policy::Engine> engine = std::make_shared<const policy::Engine>();
+  PValue data = PValue::empty_object();
+
+  std::pair<std::shared_ptr<const policy::Engine>, PValue> snapshot() {
+    std::lock_guard<std::mutex> lock(mu);
+    return {engine, data};
+  }
+};
+
+Response opa_error(int status, const std::string& code, const std::string& message,
+                   const std::vector<core::Error>& errors = {}) {
+  core::Object body{{"code", code}, {"message", message}};
+  if (!errors.empty()) {
+    core::Array list;
+    for (const auto& e : errors) {
+      core::Object item{{"code", e.code}, {"message", e.message}};
+      // where: file:row[:col]
+      std::string w = e.where;
+      size_t c2 = w.rfind(':');
+      size_t c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : w.rfind(':', c2 - 1);
+      auto num = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
+      if (c1 != std::string::npos && num(w.substr(c1 + 1, c2 - c1 - 1)) && num(w.substr(c2 + 1))) {
+        item.emplace_back("location", core::Object{{"file", w.substr(0, c1)},
+                                                   {"row", static_cast<int64_t>(std::stoll(w.substr(c1 + 1, c2 - c1 - 1)))},
+                                                   {"col", static_cast<int64_t>(std::stoll(w.substr(c2 + 1)))}});
+      } else if (c2 != std::string::npos && num(w.substr(c2 + 1))) {
+        item.emplace_back("location", core::Object{{"file", w.substr(0, c2)}, {"row", static_cast<int64_t>(std::stoll(w.substr(c2 + 1)))}});
+      }
+      list.push_back(std::move(item));
+    }
+    body.emplace_back("errors", std::move(list));
+  }
+  return Response::json(status, core::Value(std::move(body)));
+}
+
+// Builds and compiles an engine over `modules`; errors in *errors.
+core::Result<std::shared_ptr<const policy::Engine>> build(const std::map<std::string, std::string>& modules,
+                                                          std::vector<core::Error>* errors) {
+  auto engine = std::make_shared<policy::Engine>();
+  for (const auto& [id, src] : modules) {
+    auto st = engine->add_module(id, src, policy::RegoVersion::kAuto);
+    if (!st) {
+      errors->push_back(st.error());
+      return st.error();
+    }
+  }
+  auto st = engine->compile(errors);
+  if (!st) {
+    if (errors->empty()) errors->push_back(st.error());
+    return st.error();
+  }
+  return std::shared_ptr<const policy::Engine>(engine);
+}
+
+std::vector<std::string> data_path(const Request& req) {
+  std::vector<std::string> out;
+  auto it = req.params.find("path");
+  if (it == req.params.end()) return out;
+  const std::string& p = it->second;
+  size_t i = 0;
+  while (i < p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    if (j > i) out.push_back(p.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string data_query(const std::vector<std::string>& path) {
+  std::string q = "data";
+  for (const auto& s : path) q += "[" + policy::to_json(PValue::string(s)) + "]";
+  return q;
+}
+
+Response evaluate(PolicyState& st, const Request& req, const PValue& input) {
+  auto [engine, data] = st.snapshot();
+  policy::EvalOptions opts;
+  opts.input = input;
+  opts.data = data;
+  opts.limits.timeout = std::chrono::milliseconds(5000);
+  auto rows = engine->query(data_query(data_path(req)), opts);
+  if (!rows) return opa_error(500, "internal_error", rows.error().to_string(), {rows.error()});
+  if (rows->empty()) return Response::json(200, core::Object{});
+  return Response::json(200, core::Object{{"result", policy::to_core(rows->front().expressions.front())}});
+}
+
+// Sets (or with `remove`, deletes) the base document at path.
+core::Result<PValue> set_at(const PValue& base, const std::vector<std::string>& path, size_t i, const PValue* v) {
+  if (i == path.size()) return v ? *v : PValue();
+  policy::ObjectItems items = base.is_object() ? base.obj() : policy::ObjectItems{};
+  if (!base.is_object() && base.defined()) return core::make_error(code_conflict(), "path conflicts with a non-object document");
+  PValue child;
+  for (const auto& kv : items)
+    if (kv.first.is_string() && kv.first.str() == path[i]) child = kv.second;
+  if (!v && !child.defined()) return core::make_error(core::code::kNotFound, "document not found");
+  auto nc = set_at(child, path, i + 1, v);
+  if (!nc) return nc.error();
+  policy::ObjectItems out;
+  bool placed = false;
+  for (auto& kv : items) {
+    if (kv.first.is_string() && kv.first.str() == path[i]) {
+      placed = true;
+      if (nc->defined()) out.emplace_back(kv.first, *nc);
+    } else {
+      out.push_back(kv);
+    }
+  }
+  if (!placed && nc->defined()) out.emplace_back(PValue::string(path[i]), *nc);
+  return PValue::object(std::move(out));
+}
+
+}  // namespace
+
+const char* code_conflict() { return core::code::kConflict; }
+
+void add_policy_routes(Router& router) {
+  auto st = std::make_shared<PolicyState>();
+
+  router.add("GET", "/v1/policies", [st](Request&) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    core::Array list;
+    for (const auto& [id, src] : st->modules) list.push_back(core::Object{{"id", id}, {"raw", src}});
+    return Response::json(200, core::Object{{"result", std::move(list)}});
+  });
+  router.add("GET", "/v1/policies/{id*}", [st](Request& req) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    auto it = st->modules.find(req.params["id"]);
+    if (it == st->modules.end())
+      return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
+    return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second}}}});
+  });
+  router.add("PUT", "/v1/policies/{id*}", [st](Request& req) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    auto modules = st->modules;
+    modules[req.params["id"]] = req.body;
+    std::vector<core::Error> errors;
+    auto engine = build(modules, &errors);
+    if (!engine) return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
+    st->modules = std::move(modules);
+    st->engine = *engine;
+    return Response::json(200, core::Object{});
+  });
+  router.add("DELETE", "/v1/policies/{id*}", [st](Request& req) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    auto modules = st->modules;
+    if (!modules.erase(req.params["id"]))
+      return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
+    std::vector<core::Error> errors;
+    auto engine = build(modules, &errors);
+    if (!engine) return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
+    st->modules = std::move(modules);
+    st->engine = *engine;
+    return Response::json(200, core::Object{});
+  });
+
+  auto get = [st](Request& req) {
+    PValue input;
+    if (const std::string* in = req.query_param("input")) {
+      auto v = policy::parse_json(*in);
+      if (!v) return opa_error(400, "invalid_parameter", "input is not valid JSON: " + v.error().message);
+      input = *v;
+    }
+    return evaluate(*st, req, input);
+  };
+  auto post = [st](Request& req) {
+    PValue input;
+    if (!req.body.empty()) {
+      auto v = policy::parse_json(req.body);
+      if (!v || !v->is_object()) return opa_error(400, "invalid_parameter", "body must be a JSON object {\"input\": ...}");
+      if (const PValue* in = v->get("input")) input = *in;
+    }
+    return evaluate(*st, req, input);
+  };
+  router.add("GET", "/v1/data", get);
+  router.add("GET", "/v1/data/{path*}", get);
+  router.add("POST", "/v1/data", post);
+  router.add("POST", "/v1/data/{path*}", post);
+
+  auto write = [st](const Request& req, const PValue* v) -> Response {
+    std::lock_guard<std::mutex> lock(st->mu);
+    auto path = data_path(req);
+    if (path.empty() && v && !v->is_object()) return opa_error(400, "invalid_parameter", "the root document must be an object");
+    auto nd = path.empty() ? core::Result<PValue>(v ? *v : PValue::empty_object()) : set_at(st->data, path, 0, v);
+    if (!nd) {
+      int status = nd.error().code == core::code::kNotFound ? 404 : 409;
+      return opa_error(status, nd.error().code == core::code::kNotFound ? "resource_not_found" : "resource_conflict",
+                       nd.error().message);
+    }
+    st->data = nd->defined() ? *nd : PValue::empty_object();
+    return Response::no_content();
+  };
+  router.add("PUT", "/v1/data/{path*}", [write](Request& req) {
+    auto v = policy::parse_json(req.body);
+    if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
+    return write(req, &*v);
+  });
+  router.add("PUT", "/v1/data", [write](Request& req) {
+    auto v = policy::parse_json(req.body);
+    if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
+    return write(req, &*v);
+  });
+  router.add("DELETE", "/v1/data/{path*}", [write](Request& req) { return write(req, nullptr); });
+  router.add("PATCH", "/v1/data/{path*}", [st, write](Request& req) {
+    // JSON Patch (add / remove / replace) relative to the document at path.
+    auto ops = policy::parse_json(req.body);
+    if (!ops || !ops->is_array()) return opa_error(400, "invalid_parameter", "body must be a JSON Patch array");
+    for (const auto& op : ops->arr()) {
+      const PValue* o = op.get("op");
+      const PValue* p = op.get("path");
+      if (!o || !o->is_string() || !p || !p->is_string())
+        return opa_error(400, "invalid_parameter", "each patch needs string op and path");
+      Request sub = req;
+      std::string full = req.params["path"];
+      if (p->str() != "/" && !p->str().empty()) full += p->str();
+      sub.params["path"] = full;
+      Response r;
+      if (o->str() == "remove") {
+        r = write(sub, nullptr);
+      } else if (o->str() == "add" || o->str() == "replace") {
+        const PValue* v = op.get("value");
+        if (!v) return opa_error(400, "invalid_parameter", "add/replace needs a value");
+        r = write(sub, v);
+      } else {
+        return opa_error(400, "invalid_parameter", "unsupported patch op " + o->str());
+      }
+      if (r.status >= 300) return r;
+    }
+    return Response::no_content();
+  });
+}
+
+}  // namespace genesis::server
