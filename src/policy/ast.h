@@ -113,7 +113,8 @@ struct Rule {
   int num_slots = 0;
   bool assign = false;            // head used :=
   bool set_leaf = false;          // a.b[x] contains y: object whose leaves are sets
-  Value annotations;              // metadata (object) or undefined
+  Value annotations;              // METADATA of this rule (object) or undefined
+  Value metadata_chain;           // rego.metadata.chain() for this rule (compiler)
 };
 using RulePtr = std::shared_ptr<Rule>;
 
@@ -131,6 +132,8 @@ struct Module {
   std::vector<RulePtr> rules;
   bool v0 = false;
   Value package_annotations;
+  // "# METADATA" comment blocks: the row after the block, and its YAML text.
+  std::vector<std::pair<int, std::string>> metadata_blocks;
 };
 using ModulePtr = std::shared_ptr<Module>;
 

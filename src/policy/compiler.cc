@@ -4,6 +4,8 @@
 #include <functional>
 #include <set>
 
+#include <yaml-cpp/yaml.h>
+
 #include "policy/builtins/builtins.h"
 
 namespace genesis::policy {
@@ -17,6 +19,8 @@ const Node* Compiled::find(const std::vector<std::string>& path) const {
   }
   return n;
 }
+
+Value yaml_node_to_value(const YAML::Node& n);
 
 namespace {
 
@@ -87,6 +91,116 @@ void collect(Compiled& c, Errors& errs) {
         n->default_rule = r.get();
       } else {
         n->rules.push_back(r.get());
+      }
+    }
+  }
+}
+
+// ---- pass 1b: METADATA annotations ----
+
+Value normalize_annotations(Value v, const char* default_scope) {
+  ObjectItems items = v.is_object() ? v.obj() : ObjectItems{};
+  bool has_scope = false;
+  for (auto& [k, x] : items) {
+    if (k.is_string() && k.str() == "scope") has_scope = true;
+    if (k.is_string() && k.str() == "authors" && x.is_array()) {
+      ValueVec authors;
+      for (const auto& a : x.arr()) {
+        if (!a.is_string()) {
+          authors.push_back(a);
+          continue;
+        }
+        std::string s = a.str();
+        size_t lt = s.find('<'), gt = s.rfind('>');
+        if (lt != std::string::npos && gt != std::string::npos && gt > lt) {
+          std::string name = s.substr(0, lt);
+          while (!name.empty() && name.back() == ' ') name.pop_back();
+          ObjectItems o;
+          if (!name.empty()) o.emplace_back(Value::string("name"), Value::string(name));
+          o.emplace_back(Value::string("email"), Value::string(s.substr(lt + 1, gt - lt - 1)));
+          authors.push_back(Value::object(std::move(o)));
+        } else {
+          authors.push_back(Value::object({{Value::string("name"), Value::string(s)}}));
+        }
+      }
+      x = Value::array(std::move(authors));
+    }
+  }
+  if (!has_scope) items.emplace_back(Value::string("scope"), Value::string(default_scope));
+  return Value::object(std::move(items));
+}
+
+std::string scope_of(const Value& a) {
+  const Value* s = a.get("scope");
+  return s && s->is_string() ? s->str() : "";
+}
+
+void attach_annotations(Compiled& c, Errors& errs) {
+  for (const auto& m : c.modules) {
+    for (const auto& [after_row, yaml] : m->metadata_blocks) {
+      Value v;
+      try {
+        v = yaml_node_to_value(YAML::Load(yaml));
+      } catch (const YAML::Exception& e) {
+        errs.push_back(core::make_error("rego_parse_error", std::string("invalid METADATA: ") + e.what(),
+                                        m->file + ":" + std::to_string(after_row - 1)));
+        continue;
+      }
+      // The package or rule that starts first at or after the block.
+      Rule* target = nullptr;
+      int best = m->package_loc.row >= after_row ? m->package_loc.row : INT32_MAX;
+      bool is_package = best != INT32_MAX;
+      for (const auto& r : m->rules) {
+        for (Rule* x = r.get(); x; x = x->else_rule.get()) {
+          if (x->loc.row >= after_row && x->loc.row < best) {
+            best = x->loc.row;
+            target = x;
+            is_package = false;
+          }
+        }
+      }
+      if (is_package) m->package_annotations = normalize_annotations(v, "package");
+      else if (target) target->annotations = normalize_annotations(v, "rule");
+    }
+  }
+  // rego.metadata.chain(): the rule, document-scope annotations of its path,
+  // then packages (own, then ancestors' "subpackages").
+  std::map<std::vector<std::string>, Value> doc_scope;
+  for (const auto& m : c.modules)
+    for (const auto& r : m->rules)
+      for (Rule* x = r.get(); x; x = x->else_rule.get())
+        if (x->annotations.defined() && scope_of(x->annotations) == "document") doc_scope[x->path] = x->annotations;
+  auto path_value = [](const std::vector<std::string>& p) {
+    ValueVec out;
+    for (const auto& s : p) out.push_back(Value::string(s));
+    return Value::array(std::move(out));
+  };
+  for (const auto& m : c.modules) {
+    for (const auto& r : m->rules) {
+      for (Rule* x = r.get(); x; x = x->else_rule.get()) {
+        ValueVec chain;
+        ObjectItems first = {{Value::string("path"), path_value(x->path)}};
+        if (x->annotations.defined() && scope_of(x->annotations) == "rule")
+          first.emplace_back(Value::string("annotations"), x->annotations);
+        chain.push_back(Value::object(std::move(first)));
+        auto d = doc_scope.find(x->path);
+        if (d != doc_scope.end())
+          chain.push_back(Value::object({{Value::string("annotations"), d->second}, {Value::string("path"), path_value(x->path)}}));
+        std::vector<std::string> pkg = m->package;
+        for (bool own = true;; own = false) {
+          for (const auto& pm : c.modules) {
+            if (pm->package != pkg || !pm->package_annotations.defined()) continue;
+            std::string sc = scope_of(pm->package_annotations);
+            if ((own && sc == "package") || sc == "subpackages") {
+              chain.push_back(Value::object({{Value::string("annotations"), pm->package_annotations},
+                                             {Value::string("path"), path_value(pkg)}}));
+              break;
+            }
+          }
+          if (pkg.empty()) break;
+          pkg.pop_back();
+        }
+        x->metadata_chain = Value::array(std::move(chain));
       }
     }
   }
@@ -1131,8 +1245,9 @@ core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, 
   c->nodes.push_back(c->root.get());
   Errors errs;
 
-  // 1. collect
+  // 1. collect (and attach METADATA annotations)
   collect(*c, errs);
+  attach_annotations(*c, errs);
   // Names of rules per package, for resolution.
   std::map<std::string, std::set<std::string>> pkg_rules;
   for (const auto& m : c->modules) {

@@ -937,11 +937,22 @@ core::Result<ModulePtr> parse_module(std::string file, std::string_view src, con
     set_files(*i.path, &mod->file);
   }
   // METADATA annotations: a "# METADATA" comment block before a rule or package.
+  // The YAML is read by the compiler (the parser stays free of YAML).
   for (size_t i = 0; i < comments.size(); ++i) {
     std::string t = comments[i].text;
     while (!t.empty() && t[0] == ' ') t.erase(0, 1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\r')) t.pop_back();
     if (t != "METADATA") continue;
-    (void)0;  // parsed by the compiler from the raw comments (see annotations.cc)
+    std::string yaml;
+    int row = comments[i].row;
+    size_t j = i + 1;
+    for (; j < comments.size() && comments[j].row == row + 1; ++j, ++row) {
+      std::string line = comments[j].text;
+      if (!line.empty() && line[0] == ' ') line.erase(0, 1);
+      yaml += line + "\n";
+    }
+    mod->metadata_blocks.emplace_back(row + 1, yaml);
+    i = j - 1;
   }
   return mod;
 }

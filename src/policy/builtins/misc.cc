@@ -7,10 +7,21 @@
 #include <thread>
 
 #include "policy/builtins/builtins.h"
+#include "policy/eval.h"
 
 namespace genesis::policy {
 
 void register_misc() {
+  register_builtin("rego.metadata.rule", 0, [](BuiltinContext& ctx, const Value*, size_t) {
+    const Rule* r = ctx.ev ? ctx.ev->current_rule() : nullptr;
+    if (!r || !r->annotations.defined() || r->annotations.get("scope")->str() != "rule") return Value::empty_object();
+    return r->annotations;
+  });
+  register_builtin("rego.metadata.chain", 0, [](BuiltinContext& ctx, const Value*, size_t) {
+    const Rule* r = ctx.ev ? ctx.ev->current_rule() : nullptr;
+    if (!r || !r->metadata_chain.defined()) return Value::empty_array();
+    return r->metadata_chain;
+  });
   register_builtin("internal.member_2", 2, [](BuiltinContext&, const Value* a, size_t) {
     const Value& x = a[0];
     const Value& c = a[1];
