@@ -71,6 +71,32 @@ void insert_path(ObjectItems& obj, const std::vector<Value>& keys, size_t i, con
   obj.emplace_back(keys[i], Value::object(std::move(inner)));
 }
 
+// Merges two documents defined at the same path by different rules: objects
+// merge key by key, sets unite, equal values agree; anything else conflicts.
+Value merge_docs(const Value& a, const Value& b, const Location& loc) {
+  if (a.is_object() && b.is_object()) {
+    ObjectItems items = a.obj();
+    for (const auto& [k, v] : b.obj()) {
+      bool merged = false;
+      for (auto& kv : items) {
+        if (kv.first == k) {
+          kv.second = merge_docs(kv.second, v, loc);
+          merged = true;
+        }
+      }
+      if (!merged) items.emplace_back(k, v);
+    }
+    return Value::object(std::move(items));
+  }
+  if (a.is_set() && b.is_set()) {
+    ValueVec items = a.set_items();
+    items.insert(items.end(), b.set_items().begin(), b.set_items().end());
+    return Value::set(std::move(items));
+  }
+  if (a == b) return a;
+  throw EvalError{"eval_conflict_error", "object keys must be unique", loc};
+}
+
 bool has_unbound_pattern_impl(const Term& t, const Value* slots) {
   switch (t.kind) {
     case TermKind::kVar: return !t.global && !slots[t.slot].defined();
@@ -685,6 +711,9 @@ bool Evaluator::eval_data(const Node* n, const Term& r, size_t i, ValCont k) {
             if (it != n->children.end()) {
               Value ov = object_value(n, &key);
               if (!ov.defined()) return eval_data(it->second.get(), r, i + 1, k);
+              Value cv = node_value(it->second.get());
+              if (cv.defined()) ov = merge_docs(ov, cv, r.loc);
+              return eval_ref_from(ov, r, i + 1, k);
             }
           }
           Value v = object_value(n, &key);
@@ -919,12 +948,13 @@ Value Evaluator::node_value(const Node* n) {
       case RuleKind::kPartialObject: {
         Value o = object_value(n, nullptr);
         if (n->children.empty()) return o;
-        ObjectItems items = o.obj();
         for (const auto& [name, c] : n->children) {
           Value cv = node_value(c.get());
-          if (cv.defined()) items.emplace_back(Value::string(name), cv);
+          if (!cv.defined()) continue;
+          const Rule* r = n->rules.empty() ? nullptr : n->rules[0];
+          o = merge_docs(o, Value::object({{Value::string(name), cv}}), r ? r->loc : Location{});
         }
-        return Value::object(std::move(items));
+        return o;
       }
     }
   }
