@@ -496,6 +496,18 @@ bool Evaluator::unify_value(const Term& pat, const Value& v, Cont k) {
 }
 
 bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t i, std::vector<Value>& out, Cont k) {
+  // Scalars and bound variables cannot enumerate: take them without recursing
+  // (long literal arrays must not deepen the stack).
+  while (i < ts.size()) {
+    const Term& t = *ts[i];
+    if (t.kind == TermKind::kScalar) {
+      out[i++] = t.value;
+    } else if (t.kind == TermKind::kVar && !t.global && slot(t.slot).defined()) {
+      out[i++] = slot(t.slot);
+    } else {
+      break;
+    }
+  }
   if (i == ts.size()) return k();
   return eval_term(*ts[i], [&](const Value& v) -> bool {
     out[i] = v;

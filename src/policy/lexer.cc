@@ -26,6 +26,54 @@ void put_utf8(std::string* out, uint32_t cp) {
 
 }  // namespace
 
+// Index just past the string literal starting at s[i] ("...", `...`, $"..."
+// or $`...`, the templates with nested {expressions}); npos when unterminated.
+namespace {
+size_t skip_literal_depth(std::string_view s, size_t i, int nesting);
+}  // namespace
+
+size_t skip_literal(std::string_view s, size_t i) { return skip_literal_depth(s, i, 0); }
+
+namespace {
+size_t skip_literal_depth(std::string_view s, size_t i, int nesting) {
+  if (nesting > 64) return std::string_view::npos;  // bounded: hostile input cannot exhaust the stack
+  bool tmpl = s[i] == '$';
+  if (tmpl) ++i;
+  if (i >= s.size()) return std::string_view::npos;
+  char q = s[i++];
+  int depth = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (depth == 0) {
+      if (q == '"' && c == '\\') {
+        i += 2;
+        continue;
+      }
+      if (tmpl && q == '`' && c == '\\' && i + 1 < s.size() && s[i + 1] == '{') {
+        i += 2;
+        continue;
+      }
+      if (c == q) return i + 1;
+      if (q == '"' && c == '\n') return std::string_view::npos;
+      if (tmpl && c == '{') ++depth;
+      ++i;
+      continue;
+    }
+    // Inside an embedded expression.
+    if (c == '"' || c == '`' || (c == '$' && i + 1 < s.size() && (s[i + 1] == '"' || s[i + 1] == '`'))) {
+      size_t e = skip_literal_depth(s, i, nesting + 1);
+      if (e == std::string_view::npos) return e;
+      i = e;
+      continue;
+    }
+    if (c == '{') ++depth;
+    if (c == '}') --depth;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+}  // namespace
+
 const char* tok_name(Tok t) {
   switch (t) {
     case Tok::kEof: return "eof";
@@ -247,10 +295,12 @@ core::Result<std::vector<Token>> lex(std::string_view s, std::vector<Comment>* c
     }
     if (c == '`' || (c == '$' && i + 1 < s.size() && s[i + 1] == '`')) {
       bool tmpl = c == '$';
+      size_t end = tmpl ? skip_literal(s, i) : s.find('`', i + 1);
+      if (end == std::string_view::npos) return err("non-terminated raw string");
+      if (!tmpl) ++end;
       if (tmpl) adv(1);
       adv(1);
-      size_t j = s.find('`', i);
-      if (j == std::string_view::npos) return err("non-terminated raw string");
+      size_t j = end - 1;
       t.tok = tmpl ? Tok::kTemplate : Tok::kRawString;
       t.raw_template = tmpl;
       t.text = std::string(s.substr(i, j - i));

@@ -46,4 +46,8 @@ core::Result<std::vector<Token>> lex(std::string_view src, std::vector<Comment>*
 
 const char* tok_name(Tok t);
 
+// Index just past the string literal at s[i] ("...", `...`, $"...", $`...`
+// with nested {expressions}); npos when unterminated. Used for templates.
+size_t skip_literal(std::string_view s, size_t i);
+
 }  // namespace genesis::policy

@@ -380,6 +380,9 @@ class Parser {
       if (!cur().nl_before) fail_unexpected();
     }
     if (body.empty()) fail("found empty body");
+    // The evaluator recurses once per literal; bound it so hostile input cannot
+    // exhaust the stack (real bodies are far shorter).
+    if (body.size() > kMaxBodyLiterals) fail("rule body has more than " + std::to_string(kMaxBodyLiterals) + " expressions");
     nest_ = saved;
     return body;
   }
@@ -463,6 +466,13 @@ class Parser {
   TermPtr parse_expr_term(bool allow_pair_in) { return parse_in(allow_pair_in); }
 
   TermPtr parse_in(bool literal_level) {
+    // Bounded nesting: a hostile policy cannot exhaust the parser's stack.
+    struct Depth {
+      int& d;
+      explicit Depth(int& x) : d(x) { ++d; }
+      ~Depth() { --d; }
+    } guard(depth_);
+    if (depth_ > kMaxDepth) fail("expression nested too deeply");
     Token st = cur();
     TermPtr lhs = parse_rel();
     if (literal_level && at(Tok::kComma)) {
@@ -540,15 +550,18 @@ class Parser {
   }
   TermPtr parse_unary() {
     if (at(Tok::kMinus)) {
+      if (++unary_ > kMaxDepth) fail("expression nested too deeply");
       Token m = next();
       if (at(Tok::kNumber) && !cur().ws_before) {
         Token n = next();
         auto t = make_term(TermKind::kScalar, m);
         t->loc.file = file_;
         t->value = Value::number_text("-" + n.text);
+        --unary_;
         return postfix(t);
       }
       TermPtr operand = parse_unary();
+      --unary_;
       auto zero = make_term(TermKind::kScalar, m);
       zero->loc.file = file_;
       zero->value = Value::integer(0);
@@ -830,15 +843,15 @@ class Parser {
       if (c == '{') {
         int depth = 1;
         size_t j = i + 1;
-        bool in_str = false;
         while (j < s.size() && depth > 0) {
           char d = s[j];
-          if (in_str) {
-            if (d == '\\') ++j;
-            else if (d == '"') in_str = false;
-          } else if (d == '"') {
-            in_str = true;
-          } else if (d == '{') {
+          if (d == '"' || d == '`' || (d == '$' && j + 1 < s.size() && (s[j + 1] == '"' || s[j + 1] == '`'))) {
+            size_t e = skip_literal(s, j);
+            if (e == std::string::npos) fail("unterminated template expression");
+            j = e;
+            continue;
+          }
+          if (d == '{') {
             ++depth;
           } else if (d == '}') {
             --depth;
@@ -877,6 +890,10 @@ class Parser {
   Module* mod_ = nullptr;
   int nest_ = 0;
   bool no_bar_ = false;
+  int depth_ = 0;
+  int unary_ = 0;
+  static constexpr int kMaxDepth = 512;
+  static constexpr size_t kMaxBodyLiterals = 2000;
 };
 
 void set_files(Body& body, const std::string* file);

@@ -47,3 +47,26 @@ TEST(PolicyParser, ReportsLocation) {
 
 }  // namespace
 }  // namespace genesis::policy
+
+namespace genesis::policy {
+namespace {
+
+TEST(PolicyParser, DeepNestingIsAnErrorNotACrash) {
+  std::string deep = "package x\n\np := " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  auto m = parse_module("deep.rego", deep);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, "rego_parse_error");
+  std::string minus = "package x\n\np := " + std::string(100000, '-') + "1\n";
+  EXPECT_FALSE(parse_module("minus.rego", minus).ok());
+  std::string tmpl = "package x\n\np := " ;
+  for (int i = 0; i < 200; ++i) tmpl += "$\"{";
+  EXPECT_FALSE(parse_module("tmpl.rego", tmpl).ok());
+}
+
+TEST(PolicyParser, TemplateStrings) {
+  auto m = parse_module("t.rego", "package x\n\np := $`{$\"{a}\"}-{$`{b}`}`\n");
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+}
+
+}  // namespace
+}  // namespace genesis::policy
