@@ -20,6 +20,9 @@ import {
   type Daemon,
 } from './harness';
 
+/** expect.poll waits 1 s by default; the machine running tests may be busy. */
+const POLL = { timeout: 20000, interval: 100 };
+
 const SHOTS = process.env.GENESIS_SCREENSHOTS ?? join(REPO, 'build/web-e2e');
 const CLI = process.env.GENESIS_CLI ?? join(REPO, 'build/apps/genesis/genesis');
 
@@ -33,7 +36,7 @@ async function spawn(label: string, extra: Record<string, unknown> = {}): Promis
   return r.data;
 }
 
-async function poll<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeout = 10000): Promise<T> {
+async function poll<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeout = 20000): Promise<T> {
   const end = Date.now() + timeout;
   let v = await f();
   while (!ok(v)) {
@@ -138,19 +141,19 @@ describe('fleet view', () => {
     const p = await screenOf(page, a.id);
     await page.mouse.click(p.x, p.y);
     const insp = page.locator('#inspector');
-    await expect.poll(() => insp.getAttribute('data-agent-id')).toBe(a.id);
-    await expect.poll(() => insp.locator('[data-testid=memory]').textContent()).toContain('"watch-dns"');
+    await expect.poll(() => insp.getAttribute('data-agent-id'), POLL).toBe(a.id);
+    await expect.poll(() => insp.locator('[data-testid=memory]').textContent(), POLL).toContain('"watch-dns"');
     const text = (await insp.textContent())!;
     expect(text).toContain(a.id);
     expect(text).toContain('inspected');
     expect(text).toContain('"alpha"');
     expect(text).toContain('g1');
-    await expect.poll(async () => (await insp.textContent()) ?? '').toContain('scan-resolvers');
+    await expect.poll(async () => (await insp.textContent()) ?? '', POLL).toContain('scan-resolvers');
     expect(await insp.locator('a.full-link').getAttribute('href')).toBe(`/inspect/${a.id}`);
     await page.keyboard.press('Escape');
     const full = await ctx.newPage();
     await full.goto(`${daemon.url}/inspect/${a.id}`);
-    await expect.poll(async () => (await full.locator('#inspector-page').textContent()) ?? '', { timeout: 15000 }).toContain('"watch-dns"');
+    await expect.poll(async () => (await full.locator('#inspector-page').textContent()) ?? '', POLL).toContain('"watch-dns"');
     expect(await full.locator('#inspector-page').textContent()).toContain('scan-resolvers');
     await full.close();
   });
@@ -182,7 +185,7 @@ describe('fleet view', () => {
     const before = await screenOf(page, top.id);
     await drag(page, top.id, below.id);
     const toast = page.locator('#toast');
-    await expect.poll(() => toast.isVisible()).toBe(true);
+    await expect.poll(() => toast.isVisible(), POLL).toBe(true);
     expect(await toast.textContent()).toMatch(/move refused: .+/);
     expect(await toast.getAttribute('data-kind')).toBe('error');
     const r = await api(daemon.url, 'GET', `/v1/agents/${top.id}`);
@@ -201,7 +204,7 @@ describe('fleet view', () => {
     await waitForAgent(second, first);
     await waitForAgent(page, secondId);
     await second.close({ runBeforeUnload: true });
-    await page.waitForFunction((id) => !window.__genesis.model.nodes.has(id), secondId, { timeout: 10000 });
+    await page.waitForFunction((id) => !window.__genesis.model.nodes.has(id), secondId, { timeout: 20000 });
   });
 });
 
@@ -280,8 +283,8 @@ describe('screenshots at 100 agents', () => {
       expect(litPixels(img)).toBeGreaterThan(3000);
       const p = await screenOf(page, ids[5]!);
       await page.mouse.click(p.x, p.y);
-      await expect.poll(() => page.locator('#inspector').getAttribute('data-agent-id')).toBe(ids[5]);
-      await expect.poll(async () => (await page.locator('#inspector').textContent()) ?? '').toContain('rate-limit');
+      await expect.poll(() => page.locator('#inspector').getAttribute('data-agent-id'), POLL).toBe(ids[5]);
+      await expect.poll(async () => (await page.locator('#inspector').textContent()) ?? '', POLL).toContain('rate-limit');
       writeFileSync(join(SHOTS, 'inspector-100.png'), await page.screenshot());
       await c.close();
     } finally {

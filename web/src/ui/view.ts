@@ -363,7 +363,10 @@ export class FleetView {
       if (d.kind !== 'node') return;
       const node = this.model.nodes.get(d.id);
       const { x, y } = this.local(e);
-      const target = node ? this.pick(x, y, node) : null;
+      // The node under the pointer, else the one last hovered (targets move a little while the
+      // layout runs).
+      const hovered = this.dropTarget && this.model.nodes.has(this.dropTarget.agent.id) ? this.dropTarget : null;
+      const target = node ? (this.pick(x, y, node) ?? hovered) : null;
       this.dropTarget = null;
       if (!node) return;
       if (!target || !this.opts.onMove) {
