@@ -13,6 +13,9 @@
 #include "registry/service.h"
 #include "server/routes.h"
 #include "server/server.h"
+#if defined(GENESIS_HAVE_DETECTOR)
+#include "server/detect_routes.h"
+#endif
 
 namespace {
 
@@ -21,6 +24,10 @@ struct Config {
   std::string store = "sqlite:data/genesis.db";
   std::string web_dir;
   int threads = 0;
+  std::string attack_catalogue;  // empty: the shipped share/attack/catalogue.json
+  std::string playbooks;         // empty: the shipped playbooks/
+  std::string mitre_policies;    // empty: the shipped policies/mitre/
+  std::string alert_webhook;     // empty: alerts go to the alert stream only
 };
 
 int fail(const std::string& step, const genesis::core::Error& e) {
@@ -38,6 +45,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", cfg.listen, "host:port to serve HTTP and WebSocket on (port 0: any free port)");
   app.add_option("--store", cfg.store, "store URL: sqlite:PATH");
   app.add_option("--web", cfg.web_dir, "directory of the built browser shell to serve at /");
+  app.add_option("--attack-catalogue", cfg.attack_catalogue, "ATT&CK catalogue JSON (default: the shipped one)");
+  app.add_option("--playbooks", cfg.playbooks, "playbook directory (default: the shipped playbooks/)");
+  app.add_option("--mitre-policies", cfg.mitre_policies, "ATT&CK mapping Rego directory (default: policies/mitre)");
+  app.add_option("--alert-webhook", cfg.alert_webhook, "http://host:port/path that alert-soc POSTs detections to");
   app.add_option("--threads", cfg.threads, "worker threads (0: 4 per core, at least 8)");
   CLI11_PARSE(app, argc, argv);
 
@@ -64,6 +75,24 @@ int main(int argc, char** argv) {
   server::add_capability_routes(router, signer);
   server::add_policy_routes(router);
   server::add_mesh_messages(router, reg);
+
+#if defined(GENESIS_HAVE_DETECTOR)
+  // 4b. The detector: its store (same database, own tables), catalogue, playbooks,
+  // mapping policies; then its routes (after the mesh messages it gates).
+  auto detect_store = detect::open_detect_store(cfg.store);
+  if (!detect_store) return fail("open detection store", detect_store.error());
+  detect::DetectorOptions dopts;
+  dopts.catalogue_path = cfg.attack_catalogue;
+  dopts.playbook_dir = cfg.playbooks;
+  dopts.policy_dir = cfg.mitre_policies;
+  std::unique_ptr<detect::AlertSink> alerts;
+  if (!cfg.alert_webhook.empty()) alerts = std::make_unique<detect::WebhookSink>(cfg.alert_webhook);
+  auto detector = detect::Detector::create(reg, **detect_store, std::move(alerts), dopts);
+  if (!detector) return fail("start detector", detector.error());
+  server::add_telemetry_routes(router, **detector);
+  server::add_detection_routes(router, **detector);
+  server::add_attack_routes(router, **detector);
+#endif
 
   std::atomic<uint64_t> events_ingested{0};
   auto counter_sub = bus.subscribe([&events_ingested](const mesh::Event& e) {

@@ -13,7 +13,7 @@ using core::Result;
 using core::Value;
 
 core::Error bad(std::string where, std::string message) {
-  return core::make_error(core::code::kInvalidArgument, where + ": " + message, where);
+  return core::make_error(core::code::kInvalidArgument, std::move(message), std::move(where));
 }
 
 bool valid_technique_id(const std::string& s) {
@@ -165,7 +165,7 @@ Result<PlaybookSet> PlaybookSet::load_dir(const std::string& dir, const Catalogu
     }
     auto p = parse_playbook(*doc, catalogue);
     if (!p.ok()) {
-      errors += (errors.empty() ? "" : "; ") + name + ": " + p.error().message;
+      errors += (errors.empty() ? "" : "; ") + name + ": " + p.error().where + ": " + p.error().message;
       continue;
     }
     if (file.stem().string() != p->technique) {

@@ -5,6 +5,8 @@
 
 #include <mutex>
 
+#include "registry/registry.h"
+
 namespace genesis::detect {
 namespace {
 
@@ -394,7 +396,7 @@ Value Detection::to_json() const {
   v.set("tactic", tactic);
   v.set("rules", strings_json(rules));
   v.set("event", event);
-  v.set("ts_ms", ts_ms);
+  v.set("ts", registry::format_time(ts_ms));
   v.set("counter_agent_id", counter_agent_id ? Value(*counter_agent_id) : Value());
   return v;
 }
@@ -408,7 +410,7 @@ Value CounterAgentRecord::to_json() const {
   v.set("image", image);
   v.set("policy", policy);
   v.set("sandbox", sandbox);
-  v.set("created_at_ms", created_at_ms);
+  v.set("created_at", registry::format_time(created_at_ms));
   return v;
 }
 
@@ -420,7 +422,7 @@ Value ActionRecord::to_json() const {
   v.set("action", action);
   v.set("status", status);
   v.set("detail", detail);
-  v.set("ts_ms", ts_ms);
+  v.set("ts", registry::format_time(ts_ms));
   return v;
 }
 
@@ -431,7 +433,7 @@ Value Evidence::to_json() const {
   v.set("detection_id", detection_id);
   v.set("counter_agent_id", counter_agent_id);
   v.set("snapshot", snapshot);
-  v.set("ts_ms", ts_ms);
+  v.set("ts", registry::format_time(ts_ms));
   return v;
 }
 
@@ -441,7 +443,7 @@ Value Decision::to_json() const {
   v.set("subject", subject);
   v.set("decision", decision);
   v.set("reason", reason);
-  v.set("ts_ms", ts_ms);
+  v.set("ts", registry::format_time(ts_ms));
   return v;
 }
 

@@ -145,9 +145,9 @@ const char* type_name(FieldType t) {
   return "?";
 }
 
+// `where` names the field; the message says what is wrong with it.
 Error field_error(std::string path, std::string message) {
-  std::string m = path + ": " + message;
-  return core::make_error(code::kInvalidArgument, std::move(m), std::move(path));
+  return core::make_error(code::kInvalidArgument, std::move(message), std::move(path));
 }
 
 // Expands dotted member names into nested objects, recursively:

@@ -1,0 +1,88 @@
+// The ATT&CK catalogue, playbooks and mapping policies.
+#include <algorithm>
+
+#include "server/detect_routes.h"
+
+namespace genesis::server {
+
+using core::Value;
+namespace code = core::code;
+
+void add_attack_routes(Router& router, detect::Detector& detector) {
+  router.add("GET", "/v1/attack/techniques/{id}", [&detector](Request& req) {
+    const detect::Technique* t = detector.catalogue().find(req.params["id"]);
+    if (!t) {
+      return error_response(404, code::kNotFound,
+                            "no technique " + req.params["id"] + " in ATT&CK " + detector.catalogue().version());
+    }
+    return Response::json(200, detector.catalogue().to_json(*t));
+  });
+
+  // ?tactic=<shortname> filters; compact rows {id, name, tactics, parent}.
+  router.add("GET", "/v1/attack/techniques", [&detector](Request& req) {
+    const std::string* tactic = req.query_param("tactic");
+    Value list = Value::array();
+    for (const auto& t : detector.catalogue().techniques()) {
+      if (tactic && std::find(t.tactics.begin(), t.tactics.end(), *tactic) == t.tactics.end()) continue;
+      Value tactics = Value::array();
+      for (const auto& s : t.tactics) tactics.push_back(s);
+      list.push_back(core::Object{{"id", t.id},
+                                  {"name", t.name},
+                                  {"tactics", std::move(tactics)},
+                                  {"parent", t.parent.empty() ? Value() : Value(t.parent)}});
+    }
+    return Response::json(200, core::Object{{"attack_version", detector.catalogue().version()},
+                                            {"techniques", std::move(list)}});
+  });
+
+  router.add("GET", "/v1/playbooks", [&detector](Request&) {
+    Value list = Value::array();
+    for (const auto& p : detector.playbooks()) list.push_back(p.to_json());
+    return Response::json(200, core::Object{{"playbooks", std::move(list)}});
+  });
+
+  router.add("GET", "/v1/playbooks/{technique}", [&detector](Request& req) {
+    auto p = detector.playbook(req.params["technique"]);
+    if (!p) return error_response(404, code::kNotFound, "no playbook for " + req.params["technique"]);
+    return Response::json(200, p->to_json());
+  });
+
+  router.add("PUT", "/v1/playbooks/{technique}", [&detector](Request& req) {
+    auto doc = req.json();
+    if (!doc) return error_response(doc.error());
+    if (doc->is_object() && doc->find("technique") == nullptr) doc->set("technique", req.params["technique"]);
+    const Value* t = doc->is_object() ? doc->find("technique") : nullptr;
+    if (t && t->is_string() && t->as_string() != req.params["technique"]) {
+      return error_response(400, code::kInvalidArgument,
+                            "technique: the body names " + t->as_string() + " but the path " +
+                                req.params["technique"]);
+    }
+    auto p = detector.put_playbook(*doc);
+    if (!p) return error_response(p.error());
+    return Response::json(200, p->to_json());
+  });
+
+  router.add("GET", "/v1/attack/policies", [&detector](Request&) {
+    Value list = Value::array();
+    for (const auto& [name, source] : detector.policies()) {
+      list.push_back(core::Object{{"id", name}, {"bytes", static_cast<int64_t>(source.size())}});
+    }
+    return Response::json(200, core::Object{{"policies", std::move(list)}});
+  });
+
+  // Body: Rego source. A module that does not compile is refused with OPA's
+  // error code and the running set stays as it was.
+  router.add("PUT", "/v1/attack/policies/{name*}", [&detector](Request& req) {
+    auto st = detector.put_policy(req.params["name"], req.body);
+    if (!st) return error_response(st.error());
+    return Response::json(200, core::Object{{"id", req.params["name"]}});
+  });
+
+  router.add("DELETE", "/v1/attack/policies/{name*}", [&detector](Request& req) {
+    auto st = detector.delete_policy(req.params["name"]);
+    if (!st) return error_response(st.error());
+    return Response::no_content();
+  });
+}
+
+}  // namespace genesis::server

@@ -1,0 +1,325 @@
+// Defensive playbooks end to end: a real genesisd (HTTP + WebSocket), a real
+// webhook receiver, the shipped policies, playbooks and catalogue, the CLI.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <set>
+#include <mutex>
+#include <thread>
+
+#include "client/client.h"
+#include "mesh/mesh.h"
+#include "server/server.h"
+#include "support/daemon.h"
+
+namespace genesis {
+namespace {
+
+using client::HttpClient;
+using core::Value;
+
+// A SOC webhook: a real HTTP server that keeps every body POSTed to /alerts.
+class Webhook {
+ public:
+  Webhook() {
+    router_.add("POST", "/alerts", [this](server::Request& req) {
+      std::lock_guard lock(mu_);
+      bodies_.push_back(req.body);
+      return server::Response::json(202, Value::object());
+    });
+    server::ServerOptions opts;
+    opts.listen = "127.0.0.1:0";
+    opts.threads = 1;
+    srv_ = std::make_unique<server::Server>(opts, router_, metrics_, bus_);
+    port_ = srv_->start().value();
+    thread_ = std::thread([this] { srv_->run(false); });
+  }
+  ~Webhook() {
+    srv_->stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/alerts"; }
+  // Waits (up to 5 s) until at least n alerts arrived.
+  std::vector<std::string> wait_for(size_t n) {
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard lock(mu_);
+        if (bodies_.size() >= n) return bodies_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+
+ private:
+  server::Router router_;
+  server::Metrics metrics_;
+  mesh::EventBus bus_;
+  std::unique_ptr<server::Server> srv_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+};
+
+class PlaybookE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    webhook_ = new Webhook();
+    daemon_ = new testing::Daemon({}, {"--alert-webhook", webhook_->url()});
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    delete webhook_;
+  }
+
+  HttpClient http_{daemon_->server()};
+
+  Value call(const std::string& method, const std::string& target, const std::string& body, int want,
+             const std::string& content_type = "application/json") {
+    auto r = http_.request(method, target, body, content_type);
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    if (!r.ok()) return Value();
+    EXPECT_EQ(r->status, want) << method << " " << target << ": " << r->body;
+    auto v = r->json();
+    return v.ok() ? *v : Value();
+  }
+
+  std::string spawn(const std::string& label) {
+    return call("POST", "/v1/agents", R"({"label":")" + label + R"(","mem_state":{"role":"ingest"}})", 201)
+        .find("id")
+        ->as_string();
+  }
+
+  static std::string event(const std::string& agent, const std::string& telemetry) {
+    return R"({"agent_id":")" + agent + R"(","telemetry":)" + telemetry + "}";
+  }
+
+  // The agents under `id` (not itself), deleted ones included.
+  std::vector<Value> children(const std::string& id) {
+    Value page = call("GET", "/v1/agents?subtree=" + id + "&include_deleted=true", "", 200);
+    std::vector<Value> out;
+    for (const Value& a : page.find("agents")->as_array()) {
+      if (a.find("id")->as_string() != id) out.push_back(a);
+    }
+    return out;
+  }
+
+  std::vector<std::string> acts(const std::string& agent) {
+    std::vector<std::string> out;
+    Value page = call("GET", "/v1/agents/" + agent + "/events", "", 200);
+    for (const Value& e : page.find("events")->as_array()) {
+      if (e.find("type")->as_string() == "act") out.push_back(e.find("payload")->find("action")->as_string());
+    }
+    return out;
+  }
+
+  static Webhook* webhook_;
+  static testing::Daemon* daemon_;
+};
+
+Webhook* PlaybookE2E::webhook_ = nullptr;
+testing::Daemon* PlaybookE2E::daemon_ = nullptr;
+
+TEST_F(PlaybookE2E, DnsExfiltrationIsolatesTheAgent) {
+  std::string a = spawn("exfil_victim");
+  client::WsClient ws;
+  ASSERT_TRUE(ws.connect(daemon_->server()).ok());
+  ASSERT_TRUE(ws.read().ok());  // welcome
+
+  Value r = call("POST", "/v1/telemetry",
+                 event(a, R"({"event":"dns","dns":{"question":{"name":"4a7f0102c3e5b9aa0d11f23e6c7b8d9e0f1a2b3c4d5e6f70819a.t.exfil-c2.example","type":"TXT"}}})"),
+                 200);
+  ASSERT_EQ(r.find("detections")->as_array().size(), 1u) << core::to_json(r);
+  const Value& d = r.find("detections")->as_array()[0];
+  EXPECT_EQ(d.find("technique")->as_string(), "T1071.004");
+  EXPECT_EQ(d.find("tactic")->as_string(), "command-and-control");
+  ASSERT_EQ(r.find("counter_agents")->as_array().size(), 1u);
+  std::string ca = r.find("counter_agents")->as_array()[0].find("id")->as_string();
+
+  // The network-isolator is A's child, urgent, with the seed's goals.
+  auto kids = children(a);
+  ASSERT_EQ(kids.size(), 1u);
+  EXPECT_EQ(kids[0].find("id")->as_string(), ca);
+  EXPECT_EQ(kids[0].find("label")->as_string(), "network-isolator-T1071_004");
+  EXPECT_EQ(kids[0].find("policy")->as_string(), "deny:egress");
+  EXPECT_EQ(kids[0].find("emotion")->find("label")->as_string(), "URGENT");
+  EXPECT_EQ(core::to_json(*kids[0].find("goals")),
+            R"([{"id":"block-dns","weight":1.0,"ttl":3600},{"id":"alert-soc","weight":0.8,"ttl":7200}])");
+  // Its goals ran.
+  EXPECT_EQ(acts(ca), (std::vector<std::string>{"alert-soc", "block-dns"}));  // newest first
+  auto alerts = webhook_->wait_for(1);
+  ASSERT_GE(alerts.size(), 1u);
+  EXPECT_NE(alerts.back().find("T1071.004"), std::string::npos);
+
+  // The mesh saw the detection and the counter-agent.
+  bool saw_detection = false, saw_spawn = false;
+  for (int i = 0; i < 20 && !(saw_detection && saw_spawn); ++i) {
+    auto msg = ws.read(std::chrono::seconds(2));
+    ASSERT_TRUE(msg.ok()) << msg.error().to_string();
+    auto type = core::parse_json(*msg)->find("type")->as_string();
+    saw_detection = saw_detection || type == "detection";
+    saw_spawn = saw_spawn || type == "counter_agent.spawn";
+  }
+  EXPECT_TRUE(saw_detection);
+  EXPECT_TRUE(saw_spawn);
+
+  // A's next egress is denied: telemetry and mesh messages, visible as decisions.
+  Value denied = call("POST", "/v1/telemetry",
+                      event(a, R"({"event":"network.connection","destination":{"ip":"93.184.216.34","port":443}})"),
+                      403);
+  EXPECT_EQ(denied.find("error")->find("code")->as_string(), "forbidden");
+  ASSERT_TRUE(ws.send(R"({"type":"hello","id":7,"agent_id":")" + a + "\"}").ok());
+  for (int i = 0; i < 20; ++i) {
+    auto v = core::parse_json(*ws.read(std::chrono::seconds(2)));
+    if (v->find("type")->as_string() == "error") {
+      EXPECT_EQ(v->find("error")->find("code")->as_string(), "forbidden");
+      break;
+    }
+    ASSERT_NE(v->find("type")->as_string(), "hello.ok");
+  }
+  Value decisions = call("GET", "/v1/decisions?agent=" + a, "", 200);
+  ASSERT_EQ(decisions.find("decisions")->as_array().size(), 2u);
+  EXPECT_EQ(decisions.find("decisions")->as_array()[0].find("decision")->as_string(), "deny");
+
+  Value listed = call("GET", "/v1/detections?agent=" + a + "&technique=T1071", "", 200);
+  EXPECT_EQ(listed.find("detections")->as_array().size(), 1u);
+  Value one = call("GET", "/v1/detections/" + d.find("id")->as_string(), "", 200);
+  EXPECT_EQ(one.find("technique_name")->as_string(), "DNS");
+  EXPECT_EQ(one.find("actions")->as_array().size(), 2u);
+}
+
+TEST_F(PlaybookE2E, ProcessInjectionEndsTheAgentAndKeepsEvidence) {
+  std::string a = spawn("injected");
+  Value r = call("POST", "/v1/telemetry",
+                 event(a, R"({"event":"process.access","process":{"executable":"C:\\Users\\bob\\AppData\\Local\\Temp\\upd.exe","granted_access":"0x143A"},"target":{"executable":"C:\\Windows\\explorer.exe"}})"),
+                 200);
+  ASSERT_EQ(r.find("detections")->as_array().size(), 1u) << core::to_json(r);
+  EXPECT_EQ(r.find("detections")->as_array()[0].find("technique")->as_string(), "T1055");
+  ASSERT_EQ(r.find("counter_agents")->as_array().size(), 1u);
+  std::string ca = r.find("counter_agents")->as_array()[0].find("id")->as_string();
+  EXPECT_EQ(r.find("counter_agents")->as_array()[0].find("image")->as_string(), "process-monitor");
+  // kill-process: A is soft-deleted; the counter-agent (its child) lives on.
+  call("GET", "/v1/agents/" + a, "", 404);
+  call("GET", "/v1/agents/" + ca, "", 200);
+  // forensic-dump: evidence with A's memory.
+  Value ev = call("GET", "/v1/evidence?agent=" + a, "", 200);
+  ASSERT_EQ(ev.find("evidence")->as_array().size(), 1u);
+  EXPECT_EQ(ev.find("evidence")->as_array()[0].find("snapshot")->find("mem_state")->find("role")->as_string(),
+            "ingest");
+  auto done = acts(ca);
+  EXPECT_EQ(done.front(), "kill-process");
+  EXPECT_EQ(done.back(), "policy:quarantine");
+}
+
+TEST_F(PlaybookE2E, EncodedPowerShellQuarantinesTheAgent) {
+  std::string a = spawn("scripted");
+  Value r = call(
+      "POST", "/v1/telemetry",
+      event(a, R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","command_line":"powershell.exe -NoP -W Hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA","parent":{"executable":"C:\\Windows\\System32\\cmd.exe"}}})"),
+      200);
+  std::set<std::string> techniques;
+  for (const Value& d : r.find("detections")->as_array()) techniques.insert(d.find("technique")->as_string());
+  EXPECT_EQ(techniques, (std::set<std::string>{"T1027", "T1059.001"}));
+  // quarantine: A can no longer spawn children or change state.
+  Value refused = call("POST", "/v1/agents", R"({"label":"helper","parent_id":")" + a + "\"}", 403);
+  EXPECT_EQ(refused.find("error")->find("code")->as_string(), "forbidden");
+  call("PATCH", "/v1/agents/" + a, R"({"mem_state":{"x":1}})", 403);
+  // Its telemetry still flows (PowerShell abuse does not cut egress).
+  call("POST", "/v1/telemetry",
+       event(a, R"({"event":"network.connection","destination":{"ip":"140.82.112.3","port":443}})"), 200);
+}
+
+TEST_F(PlaybookE2E, BenignTelemetryYieldsNothing) {
+  std::string a = spawn("quiet");
+  std::string body;
+  for (const char* t :
+       {R"({"event":"dns","dns":{"question":{"name":"www.example.com","type":"A"},"answers_count":1}})",
+        R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\schtasks.exe","command_line":"schtasks /query /fo LIST /v"}})",
+        R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","command_line":"powershell.exe -ExecutionPolicy Bypass -File C:\\ops\\backup.ps1"}})",
+        R"({"event":"process.access","process":{"executable":"C:\\Program Files\\SysinternalsSuite\\procexp64.exe","granted_access":"0x1000"},"target":{"executable":"C:\\Windows\\System32\\lsass.exe"}})",
+        R"({"event":"exec.powershell","command":"Get-Service | Where Status -eq Running"})"}) {
+    body += event(a, t) + "\n";
+  }
+  Value r = call("POST", "/v1/telemetry", body, 200, "application/x-ndjson");
+  EXPECT_EQ(r.find("accepted")->as_int(), 5);
+  EXPECT_TRUE(r.find("detections")->as_array().empty()) << core::to_json(r);
+  EXPECT_TRUE(children(a).empty());
+  EXPECT_TRUE(call("GET", "/v1/detections?agent=" + a, "", 200).find("detections")->as_array().empty());
+}
+
+TEST_F(PlaybookE2E, BadTelemetryIsRefusedByField) {
+  std::string a = spawn("sloppy");
+  Value r = call("POST", "/v1/telemetry", event(a, R"({"event":"dns","dns":{"question":{}}})"), 400);
+  EXPECT_EQ(r.find("error")->find("message")->as_string(),
+            "telemetry.dns.question.name: is required for dns (a non-empty string)");
+  std::string batch = event(a, R"({"event":"exec.powershell","command":"Get-Date"})") + "\n{oops\n";
+  Value b = call("POST", "/v1/telemetry", batch, 200, "application/x-ndjson");
+  EXPECT_EQ(b.find("accepted")->as_int(), 1);
+  ASSERT_EQ(b.find("rejected")->as_array().size(), 1u);
+  EXPECT_EQ(b.find("rejected")->as_array()[0].find("line")->as_int(), 2);
+}
+
+TEST_F(PlaybookE2E, CatalogueAndPlaybooksAreServed) {
+  Value t = call("GET", "/v1/attack/techniques/T1071.004", "", 200);
+  EXPECT_EQ(t.find("name")->as_string(), "DNS");
+  EXPECT_EQ(t.find("parent")->as_string(), "T1071");
+  EXPECT_EQ(t.find("tactics")->as_array()[0].find("id")->as_string(), "TA0011");
+  EXPECT_EQ(t.find("attack_version")->as_string(), "18.1");
+  call("GET", "/v1/attack/techniques/T9999", "", 404);
+  Value p = call("GET", "/v1/playbooks/T1055", "", 200);
+  EXPECT_EQ(p.find("image")->as_string(), "process-monitor");
+  EXPECT_GE(call("GET", "/v1/playbooks", "", 200).find("playbooks")->as_array().size(), 28u);
+  Value bad = call("PUT", "/v1/playbooks/T1490", R"({"image":"x","goals":[],"policy":"monitor","urgency":1})", 400);
+  EXPECT_NE(bad.find("error")->find("message")->as_string().find("goals"), std::string::npos);
+}
+
+TEST_F(PlaybookE2E, BrokenPolicyIsRefusedAndTheRunningSetStays) {
+  Value bad = call("PUT", "/v1/attack/policies/extra.rego", "package mitre\ndetections contains x if {", 400);
+  EXPECT_EQ(bad.find("error")->find("code")->as_string(), "rego_parse_error");
+  std::string a = spawn("after_bad_policy");
+  Value r = call("POST", "/v1/telemetry",
+                 event(a, R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\vssadmin.exe","command_line":"vssadmin delete shadows /all /quiet"}})"),
+                 200);
+  ASSERT_EQ(r.find("detections")->as_array().size(), 1u);
+  EXPECT_EQ(r.find("detections")->as_array()[0].find("technique")->as_string(), "T1490");
+}
+
+TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
+  std::string a = spawn("cli_target");
+  std::string file = (daemon_->dir() / "events.ndjson").string();
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::string line = event(a, R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\schtasks.exe","command_line":"schtasks /create /tn x /tr C:\\Users\\Public\\x.exe /sc onlogon"}})") + "\n";
+    std::fputs(line.c_str(), f);
+    std::fclose(f);
+  }
+  auto run = [&](const std::string& args) {
+    std::string cmd = std::string(GENESIS_CLI_PATH) + " --server " + daemon_->server() + " " + args + " 2>&1";
+    std::FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    int rc = pclose(p);
+    return std::make_pair(WEXITSTATUS(rc), out);
+  };
+  auto [rc1, sent] = run("telemetry send " + file);
+  EXPECT_EQ(rc1, 0) << sent;
+  EXPECT_NE(sent.find("T1053.005"), std::string::npos) << sent;
+  auto [rc2, listed] = run("detections ls --agent " + a);
+  EXPECT_EQ(rc2, 0) << listed;
+  EXPECT_NE(listed.find("T1053.005  persistence"), std::string::npos) << listed;
+  auto [rc3, shown] = run("playbook show T1071.004");
+  EXPECT_EQ(rc3, 0);
+  EXPECT_NE(shown.find("network-isolator"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("goal block-dns  weight 1  ttl 3600s"), std::string::npos) << shown;
+  auto [rc4, books] = run("playbook ls");
+  EXPECT_EQ(rc4, 0);
+  EXPECT_NE(books.find("T1055  process-monitor  quarantine  kill-process,forensic-dump"), std::string::npos) << books;
+}
+
+}  // namespace
+}  // namespace genesis
