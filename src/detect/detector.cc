@@ -394,11 +394,9 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   }
   CounterAgentRecord rec{spawned->id, tenant,        d.agent_id,    pb->technique, d.id,
                          pb->image,   pb->policy,    sandbox_json(), spawned->created_at_ms};
-  if (auto st = store_.add_counter_agent(rec); !st.ok()) out.response_errors.push_back(st.error());
-  if (auto st = store_.set_counter_agent(tenant, d.id, rec.id); !st.ok()) {
-    out.response_errors.push_back(st.error());
-  }
   d.counter_agent_id = rec.id;
+  // broadcast as soon as the counter-agent is durable in the registry; the
+  // detector's own bookkeeping row follows (it is not what the mesh is told).
   Value msg = Value::object();
   msg.set("counter_agent", registry::agent_to_json(*spawned));
   msg.set("technique", pb->technique);
@@ -407,7 +405,8 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   msg.set("image", pb->image);
   msg.set("urgency", pb->urgency);
   msg.set("sandbox", sandbox_json());
-  registry_.bus().publish("counter_agent.spawn", tenant, std::move(msg));  // broadcast
+  registry_.bus().publish("counter_agent.spawn", tenant, std::move(msg));
+  if (auto st = store_.add_counter_agent(rec); !st.ok()) out.response_errors.push_back(st.error());
   out.counter_agents.push_back(rec);
   carry_out(tenant, *pb, *spawned, d);
 }

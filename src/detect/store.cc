@@ -227,13 +227,26 @@ class SqliteDetectStore : public DetectStore {
 
   Status add_counter_agent(const CounterAgentRecord& r) override {
     std::lock_guard lock(mu_);
+    if (!exec("BEGIN IMMEDIATE")) return error("begin");
     Stmt st(db_,
             "INSERT INTO counter_agent (id, tenant_id, agent_id, technique, detection_id, image, "
             "policy, sandbox, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
     st.bind(1, r.id).bind(2, r.tenant_id).bind(3, r.agent_id).bind(4, r.technique);
     st.bind(5, r.detection_id).bind(6, r.image).bind(7, r.policy);
     st.bind(8, core::to_json(r.sandbox)).bind(9, r.created_at_ms);
-    return st.step() == SQLITE_DONE ? Status{} : error("insert counter_agent");
+    Stmt link(db_, "UPDATE detection SET counter_agent_id = ? WHERE tenant_id = ? AND id = ?");
+    link.bind(1, r.id).bind(2, r.tenant_id).bind(3, r.detection_id);
+    if (st.step() != SQLITE_DONE || link.step() != SQLITE_DONE) {
+      auto e = error("insert counter_agent");
+      exec("ROLLBACK");
+      return e;
+    }
+    if (!exec("COMMIT")) {
+      auto e = error("commit");
+      exec("ROLLBACK");
+      return e;
+    }
+    return {};
   }
 
   Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,

@@ -115,6 +115,7 @@ class DetectStore {
   virtual core::Result<std::pair<std::vector<Detection>, std::optional<std::string>>> list_detections(
       const std::string& tenant, const DetectionQuery& query) = 0;
 
+  // Records the counter-agent and links its detection to it, in one transaction.
   virtual core::Status add_counter_agent(const CounterAgentRecord& record) = 0;
   virtual core::Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
                                                                        const std::string& agent_id) = 0;

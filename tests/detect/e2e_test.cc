@@ -148,7 +148,7 @@ TEST_F(PlaybookE2E, DnsExfiltrationIsolatesTheAgent) {
   EXPECT_EQ(kids[0].find("policy")->as_string(), "deny:egress");
   EXPECT_EQ(kids[0].find("emotion")->find("label")->as_string(), "URGENT");
   EXPECT_EQ(core::to_json(*kids[0].find("goals")),
-            R"([{"id":"block-dns","weight":1.0,"ttl":3600},{"id":"alert-soc","weight":0.8,"ttl":7200}])");
+            R"([{"id":"block-dns","weight":1,"ttl":3600},{"id":"alert-soc","weight":0.8,"ttl":7200}])");
   // Its goals ran.
   EXPECT_EQ(acts(ca), (std::vector<std::string>{"alert-soc", "block-dns"}));  // newest first
   auto alerts = webhook_->wait_for(1);
