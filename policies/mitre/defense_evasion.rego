@@ -5,6 +5,7 @@ package mitre
 
 # wevtutil cl|clear-log <log>.
 detections contains {"technique": "T1070.001", "tactic": "defense-evasion", "rule": "wevtutil_clear_log"} if {
+	_kind == "process.start"
 	_started({"wevtutil.exe"})
 	_args[1] in {"cl", "clear-log"}
 }
@@ -42,12 +43,14 @@ detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rul
 
 # mshta running remote or inline script.
 detections contains {"technique": "T1218.005", "tactic": "defense-evasion", "rule": "mshta_remote_or_inline_script"} if {
+	_kind == "process.start"
 	_started({"mshta.exe"})
 	_contains_any(_cmd, ["http://", "https://", "javascript:", "vbscript:", `\\`])
 }
 
 # regsvr32 /i:<url> scrobj.dll: Squiblydoo.
 detections contains {"technique": "T1218.010", "tactic": "defense-evasion", "rule": "regsvr32_squiblydoo"} if {
+	_kind == "process.start"
 	_started({"regsvr32.exe"})
 	_contains_any(_cmd, ["/i:", "-i:"])
 	_contains_any(_cmd, ["http://", "https://", "scrobj", "ftp://"])
@@ -55,18 +58,21 @@ detections contains {"technique": "T1218.010", "tactic": "defense-evasion", "rul
 
 # regsvr32 registering a DLL out of a user-writable folder.
 detections contains {"technique": "T1218.010", "tactic": "defense-evasion", "rule": "regsvr32_user_writable_dll"} if {
+	_kind == "process.start"
 	_started({"regsvr32.exe"})
 	_user_writable(_cmd)
 }
 
 # rundll32 javascript:"\..\mshtml,RunHTMLApplication" and friends.
 detections contains {"technique": "T1218.011", "tactic": "defense-evasion", "rule": "rundll32_script"} if {
+	_kind == "process.start"
 	_started({"rundll32.exe"})
 	_contains_any(_cmd, ["javascript:", "vbscript:", "runhtmlapplication", "mshtml,"])
 }
 
 # rundll32 loading a DLL from a user-writable folder.
 detections contains {"technique": "T1218.011", "tactic": "defense-evasion", "rule": "rundll32_user_writable_dll"} if {
+	_kind == "process.start"
 	_started({"rundll32.exe"})
 	_user_writable(_cmd)
 	not contains(_cmd, `\appdata\local\microsoft\`)
@@ -105,12 +111,14 @@ detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rul
 }
 
 detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rule": "security_service_stopped"} if {
+	_kind == "process.start"
 	_started({"systemctl", "service"})
 	_contains_any(_cmd, [" stop ", " disable ", " mask "])
 	_contains_any(_cmd, ["auditd", "falcon-sensor", "osqueryd", "wazuh-agent", "sysmon", "elastic-agent", "apparmor"])
 }
 
 detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rule": "selinux_disabled"} if {
+	_kind == "process.start"
 	_started({"setenforce"})
 	_args[1] in {"0", "permissive"}
 }

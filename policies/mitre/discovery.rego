@@ -14,6 +14,7 @@ _system_user if _user in {"system", `nt authority\system`, "local system"}
 
 # net user / net localgroup (no /add, no /domain): listing local accounts and groups.
 detections contains {"technique": "T1087.001", "tactic": "discovery", "rule": "net_local_accounts"} if {
+	_kind == "process.start"
 	_started({"net.exe", "net1.exe"})
 	_args[1] in {"user", "users", "localgroup"}
 	not "/add" in _args
@@ -30,6 +31,7 @@ detections contains {"technique": "T1087.001", "tactic": "discovery", "rule": "p
 
 # net user|group|accounts ... /domain: enumerating domain accounts and groups.
 detections contains {"technique": "T1087.002", "tactic": "discovery", "rule": "net_domain_accounts"} if {
+	_kind == "process.start"
 	_started({"net.exe", "net1.exe"})
 	_args[1] in {"user", "users", "group", "accounts"}
 	"/domain" in _args
@@ -38,23 +40,27 @@ detections contains {"technique": "T1087.002", "tactic": "discovery", "rule": "n
 
 # whoami / quser run as SYSTEM or under a server process (web shell, exploited service).
 detections contains {"technique": "T1033", "tactic": "discovery", "rule": "whoami_from_service_context"} if {
+	_kind == "process.start"
 	_started({"whoami.exe", "whoami", "quser.exe", "query.exe", "id"})
 	_parent_image in _server_parents
 }
 
 detections contains {"technique": "T1033", "tactic": "discovery", "rule": "whoami_as_system"} if {
+	_kind == "process.start"
 	_started({"whoami.exe"})
 	_system_user
 }
 
 # systeminfo / hostnamectl / uname -a from a server process or a script host.
 detections contains {"technique": "T1082", "tactic": "discovery", "rule": "system_info_from_unusual_parent"} if {
+	_kind == "process.start"
 	_started({"systeminfo.exe", "hostnamectl", "uname"})
 	_parent_image in (_server_parents | {"wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe", "regsvr32.exe"})
 }
 
 # wmic os|computersystem|bios get ...: the WMI flavour of the same question.
 detections contains {"technique": "T1082", "tactic": "discovery", "rule": "wmic_system_info"} if {
+	_kind == "process.start"
 	_started({"wmic.exe"})
 	_contains_any(_cmd, [" os get", " computersystem get", " bios get", " qfe get", " qfe list"])
 }
@@ -62,6 +68,7 @@ detections contains {"technique": "T1082", "tactic": "discovery", "rule": "wmic_
 # ipconfig /all, arp -a, route print, netsh interface show ... run from a server
 # process or script host, or ipconfig /all chained with other recon in one line.
 detections contains {"technique": "T1016", "tactic": "discovery", "rule": "network_config_from_unusual_parent"} if {
+	_kind == "process.start"
 	_started({"ipconfig.exe", "arp.exe", "route.exe", "netsh.exe", "ifconfig", "ip"})
 	_parent_image in (_server_parents | {"wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe", "regsvr32.exe"})
 }
@@ -74,6 +81,7 @@ detections contains {"technique": "T1016", "tactic": "discovery", "rule": "chain
 
 # nltest /domain_trusts | /all_trusts | /trusted_domains, dsquery trustedDomain, Get-ADTrust.
 detections contains {"technique": "T1482", "tactic": "discovery", "rule": "nltest_domain_trusts"} if {
+	_kind == "process.start"
 	_started({"nltest.exe"})
 	_contains_any(_cmd, ["/domain_trusts", "/all_trusts", "/trusted_domains", "/dclist"])
 }

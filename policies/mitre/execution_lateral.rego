@@ -16,6 +16,7 @@ detections contains {"technique": "T1204.002", "tactic": "execution", "rule": "o
 
 # wmic process call create (locally or /node:remote).
 detections contains {"technique": "T1047", "tactic": "execution", "rule": "wmic_process_call_create"} if {
+	_kind == "process.start"
 	_started({"wmic.exe"})
 	contains(_cmd, "process")
 	contains(_cmd, "call")
@@ -43,6 +44,7 @@ detections contains {"technique": "T1569.002", "tactic": "execution", "rule": "p
 
 # psexec \\host ... from the operator's side.
 detections contains {"technique": "T1569.002", "tactic": "execution", "rule": "psexec_remote_command"} if {
+	_kind == "process.start"
 	_started({"psexec.exe", "psexec64.exe", "paexec.exe"})
 	some a in _args
 	startswith(a, `\\`)
@@ -56,6 +58,7 @@ detections contains {"technique": "T1059.004", "tactic": "execution", "rule": "r
 }
 
 detections contains {"technique": "T1059.004", "tactic": "execution", "rule": "netcat_exec_shell"} if {
+	_kind == "process.start"
 	_started({"nc", "ncat", "netcat", "nc.traditional", "nc.openbsd"})
 	some a in _args
 	a in {"-e", "-c", "--exec", "--sh-exec"}

@@ -53,7 +53,9 @@ _contains_all(s, needles) if {
 	count([n | some n in needles; not contains(s, n)]) == 0
 }
 
-# A process start whose image (file name) is one of `names`.
+# A process start whose image (file name) is one of `names`. Rules still put
+# `_kind == "process.start"` first: a cached comparison fails fastest for the
+# other kinds (every rule is evaluated for every event).
 _started(names) if {
 	_kind == "process.start"
 	_image in names

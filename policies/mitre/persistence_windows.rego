@@ -5,6 +5,7 @@ package mitre
 
 # schtasks /create (any spelling of the switch); /query, /run, /end are routine.
 detections contains {"technique": "T1053.005", "tactic": "persistence", "rule": "schtasks_create"} if {
+	_kind == "process.start"
 	_started({"schtasks.exe"})
 	some a in _args
 	a in {"/create", "-create"}
@@ -57,6 +58,7 @@ detections contains {"technique": "T1547.001", "tactic": "persistence", "rule": 
 
 # sc create ... binPath= ...
 detections contains {"technique": "T1543.003", "tactic": "persistence", "rule": "sc_create_service"} if {
+	_kind == "process.start"
 	_started({"sc.exe"})
 	some a in _args
 	a == "create"
@@ -101,6 +103,7 @@ detections contains {"technique": "T1546.012", "tactic": "persistence", "rule": 
 
 # net user NAME PASSWORD /add (net.exe or net1.exe), without /domain (that is T1136.002).
 detections contains {"technique": "T1136.001", "tactic": "persistence", "rule": "net_user_add"} if {
+	_kind == "process.start"
 	_started({"net.exe", "net1.exe"})
 	_args[1] == "user"
 	"/add" in _args

@@ -35,6 +35,7 @@ detections contains {"technique": "T1003.001", "tactic": "credential-access", "r
 
 # reg save HKLM\SAM|SYSTEM|SECURITY: hives taken for offline cracking.
 detections contains {"technique": "T1003.002", "tactic": "credential-access", "rule": "reg_save_sam_hive"} if {
+	_kind == "process.start"
 	_started({"reg.exe", "reg"})
 	_contains_any(_cmd, [" save ", " export "])
 	_contains_any(_cmd, [`hklm\sam`, `hklm\system`, `hklm\security`, `hkey_local_machine\sam`, `hkey_local_machine\system`, `hkey_local_machine\security`])
@@ -42,6 +43,7 @@ detections contains {"technique": "T1003.002", "tactic": "credential-access", "r
 
 # ntdsutil "ac i ntds" "ifm" "create full ..." : an install-from-media copy of NTDS.dit.
 detections contains {"technique": "T1003.003", "tactic": "credential-access", "rule": "ntdsutil_ifm"} if {
+	_kind == "process.start"
 	_started({"ntdsutil.exe"})
 	contains(_cmd, "ifm")
 }

@@ -19,6 +19,7 @@ _download_calls := [
 _runs_in_memory(text) if _contains_any(text, ["iex", "invoke-expression", "| iex", "scriptblock]::create"])
 
 detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "powershell_download_cradle"} if {
+	_kind == "process.start"
 	_started(_powershell_images)
 	_contains_any(_cmd, _download_calls)
 	_runs_in_memory(_cmd)
@@ -33,6 +34,7 @@ detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "s
 
 # PowerShell started hidden, without profile, from an Office app or script host.
 detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "powershell_hidden_from_script_host"} if {
+	_kind == "process.start"
 	_started(_powershell_images)
 	_parent_image in {"winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "wscript.exe", "cscript.exe", "mshta.exe", "wmiprvse.exe"}
 	some i
@@ -52,6 +54,7 @@ _encoded_flag(a) if {
 _encoded_flag(a) if a in {"-ec", "/ec"}
 
 _encoded_powershell if {
+	_kind == "process.start"
 	_started(_powershell_images)
 	some i
 	_encoded_flag(_args[i])

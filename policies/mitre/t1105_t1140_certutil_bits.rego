@@ -6,6 +6,7 @@ _remote(cmd) if _contains_any(cmd, ["http://", "https://", "ftp://", `\\`])
 
 # certutil -urlcache -f / -split http://... : the download side of certutil.
 detections contains {"technique": "T1105", "tactic": "command-and-control", "rule": "certutil_urlcache_download"} if {
+	_kind == "process.start"
 	_started({"certutil.exe"})
 	_contains_any(_cmd, ["-urlcache", "/urlcache", "-verifyctl", "/verifyctl"])
 	_remote(_cmd)
@@ -13,6 +14,7 @@ detections contains {"technique": "T1105", "tactic": "command-and-control", "rul
 
 # bitsadmin /transfer or /addfile with a remote URL.
 detections contains {"technique": "T1105", "tactic": "command-and-control", "rule": "bitsadmin_transfer"} if {
+	_kind == "process.start"
 	_started({"bitsadmin.exe"})
 	_contains_any(_cmd, ["/transfer", "/addfile", "/download"])
 	_remote(_cmd)
@@ -28,6 +30,7 @@ detections contains {"technique": "T1105", "tactic": "command-and-control", "rul
 
 # certutil -decode / -decodehex: unpacking an encoded payload.
 detections contains {"technique": "T1140", "tactic": "defense-evasion", "rule": "certutil_decode"} if {
+	_kind == "process.start"
 	_started({"certutil.exe"})
 	_contains_any(_cmd, ["-decode", "/decode", "-decodehex", "/decodehex"])
 }

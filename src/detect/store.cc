@@ -203,7 +203,10 @@ class SqliteDetectStore : public DetectStore {
     int i = 1;
     st.bind(i++, tenant);
     if (q.agent_id) st.bind(i++, *q.agent_id);
-    if (q.technique) st.bind(i++, *q.technique).bind(i++, *q.technique + ".%");
+    if (q.technique) {
+      st.bind(i++, *q.technique);
+      st.bind(i++, *q.technique + ".%");
+    }
     if (q.since_ms) st.bind(i++, *q.since_ms);
     if (q.until_ms) st.bind(i++, *q.until_ms);
     if (q.cursor) st.bind(i++, cursor);
