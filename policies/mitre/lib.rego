@@ -61,14 +61,6 @@ _started(names) if {
 	_image in names
 }
 
-# Whether access mask `mask` has the single bit `bit` (a power of two) set. This is
-# bits.and(mask, bit) == bit, written with arithmetic so it runs on engines
-# without the bits.* built-ins.
-_access_bit(mask, bit) if {
-	is_number(mask)
-	floor(mask / bit) % 2 == 1
-}
-
 # Folders any user can write to: where dropped tools live.
 _user_writable_dirs := [
 	`\appdata\`, `\temp\`, `\users\public\`, `\downloads\`, `\programdata\`,

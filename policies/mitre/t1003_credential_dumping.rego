@@ -14,7 +14,7 @@ _defender(exe) if startswith(exe, `c:\programdata\microsoft\windows defender\pla
 detections contains {"technique": "T1003.001", "tactic": "credential-access", "rule": "lsass_vm_read_access"} if {
 	_kind == "process.access"
 	_target_image == "lsass.exe"
-	_access_bit(input.telemetry.process.granted_access, 16)
+	bits.and(input.telemetry.process.granted_access, 16) == 16
 	not _exe in _lsass_readers
 	not _defender(_exe)
 }

@@ -12,9 +12,7 @@ detections contains {"technique": "T1055", "tactic": "defense-evasion", "rule": 
 # opened by a binary running from a user-writable folder (Sysmon 10).
 detections contains {"technique": "T1055", "tactic": "defense-evasion", "rule": "inject_rights_from_user_writable_path"} if {
 	_kind == "process.access"
-	_access_bit(input.telemetry.process.granted_access, 2)
-	_access_bit(input.telemetry.process.granted_access, 8)
-	_access_bit(input.telemetry.process.granted_access, 32)
+	bits.and(input.telemetry.process.granted_access, 42) == 42
 	_exe != lower(input.telemetry.target.executable)
 	_user_writable(_exe)
 	_target_image != "lsass.exe"
