@@ -1057,7 +1057,7 @@ bool Evaluator::call_builtin(const Term& call, const Builtin* b, const std::vect
   try {
     result = b->fn(bctx_, args.data(), args.size());
   } catch (const BuiltinError& e) {
-    if (opts_.strict_builtin_errors || e.code == "eval_conflict_error") {
+    if (opts_.strict_builtin_errors || e.halt || e.code == "eval_conflict_error") {
       throw EvalError{e.code, b->name + ": " + e.message, call.loc};
     }
     return true;

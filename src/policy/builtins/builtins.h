@@ -22,6 +22,7 @@ class Evaluator;
 struct BuiltinError {
   std::string code;
   std::string message;
+  bool halt = false;  // raised even without strict built-in errors (as OPA's Halt)
 };
 
 struct BuiltinContext {

@@ -164,7 +164,11 @@ void register_net() {
       Net n;
       if (v.str().find('/') == std::string::npos) {
         if (!parse_ip(v.str(), &n)) builtin_error("IP address invalid: " + v.str());
-        if (n.v6 && false) builtin_error("IPv6 invalid: needs prefix length");
+        if (n.v6) throw BuiltinError{"eval_builtin_error", "IPv6 invalid: needs prefix length", true};
+        // A bare IPv4 address stands for its classful network (Go's DefaultMask).
+        unsigned first = static_cast<unsigned>(n.addr >> 24);
+        n.bits = first < 128 ? 8 : first < 192 ? 16 : 24;
+        n.addr &= n.mask();
       } else if (!parse_cidr(v.str(), &n)) {
         builtin_error("IP address invalid: " + v.str());
       }

@@ -53,6 +53,31 @@ Value find_n(const Value* a, bool submatch) {
 }  // namespace
 
 void register_regex() {
+  // regex.template_match("urn:foo:{.*}", s, "{", "}"): literal text with regexps between delimiters.
+  register_builtin("regex.template_match", 4, [](BuiltinContext&, const Value* a, size_t) {
+    const std::string& tmpl = arg_string(a, 0);
+    const std::string& s = arg_string(a, 1);
+    const std::string& open = arg_string(a, 2);
+    const std::string& close = arg_string(a, 3);
+    if (open.empty() || close.empty()) builtin_error("delimiters must not be empty");
+    std::string re = "^";
+    size_t i = 0;
+    while (i < tmpl.size()) {
+      size_t o = tmpl.find(open, i);
+      if (o == std::string::npos) {
+        re += RE2::QuoteMeta(tmpl.substr(i));
+        break;
+      }
+      re += RE2::QuoteMeta(tmpl.substr(i, o - i));
+      size_t c = tmpl.find(close, o + open.size());
+      if (c == std::string::npos) builtin_error("unbalanced delimiters in template " + tmpl);
+      re += "(" + tmpl.substr(o + open.size(), c - o - open.size()) + ")";
+      i = c + close.size();
+    }
+    re += "$";
+    auto compiled = compile_re(re);
+    return Value::boolean(RE2::PartialMatch(s, *compiled));
+  });
   auto match = [](BuiltinContext&, const Value* a, size_t) {
     auto re = compile_re(arg_string(a, 0));
     return Value::boolean(RE2::PartialMatch(arg_string(a, 1), *re));
