@@ -74,6 +74,7 @@ void register_json();
 void register_misc();
 void register_providers();
 void register_x509();
+void register_jsonschema();
 
 // Shared codecs (encoding.cc).
 std::string base64_encode(const std::string& s, bool url, bool pad);

@@ -37,6 +37,7 @@ void register_all() {
   register_time();
   register_providers();
   register_x509();
+  register_jsonschema();
 }
 
 }  // namespace
