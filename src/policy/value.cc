@@ -128,6 +128,15 @@ Value Value::number_text(std::string_view text) {
   }
   std::string t(text);
   double d = std::strtod(t.c_str(), nullptr);
+  if (!std::isfinite(d)) {
+    // Beyond double range (2e308): keep the literal text, as OPA does.
+    Value v;
+    v.kind_ = Kind::kNumber;
+    v.ntag_ = kBig;
+    v.d_ = d;
+    v.rep_ = std::make_shared<StrRep>(StrRep{std::move(t)});
+    return v;
+  }
   // Exponent-form integers such as 1e3 stay exact when they fit.
   if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) return integer(static_cast<int64_t>(d));
   Value v;

@@ -335,7 +335,7 @@ void register_json() {
         indent = v.str();
         indent_set = true;
       } else {
-        builtin_error("object contained unknown key " + to_json(k));
+        throw BuiltinError{"eval_type_error", "object contained unknown key " + to_json(k)};
       }
     }
     if (!o.get("pretty") && (indent_set || !prefix.empty())) pretty = true;

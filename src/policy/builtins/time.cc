@@ -508,7 +508,8 @@ void register_time() {
   });
   register_builtin("time.diff", 2, [](BuiltinContext&, const Value* a, size_t) {
     TimeArg t1 = time_arg(a[0]), t2 = time_arg(a[1]);
-    Civil x = to_civil(t1.ns, t1.tz), y = to_civil(t2.ns, t2.tz);
+    // Both in the first operand's zone, as Go's t2.In(t1.Location()).
+    Civil x = to_civil(t1.ns, t1.tz), y = to_civil(t2.ns, t1.tz);
     if (t1.ns > t2.ns) std::swap(x, y);
     // Go's algorithm (as OPA uses it): field-wise differences with borrows.
     int64_t year = y.y - x.y, month = static_cast<int64_t>(y.mo) - x.mo, day = static_cast<int64_t>(y.d) - x.d;
@@ -517,10 +518,7 @@ void register_time() {
     if (min < 0) { min += 60; --hour; }
     if (hour < 0) { hour += 24; --day; }
     if (day < 0) {
-      int64_t py = y.y;
-      int64_t pm = static_cast<int64_t>(y.mo) - 1;
-      if (pm < 1) { pm = 12; --py; }
-      day += days_in_month(py, static_cast<unsigned>(pm));
+      day += days_in_month(x.y, x.mo);  // the earlier date's month
       --month;
     }
     if (month < 0) { month += 12; --year; }

@@ -55,7 +55,6 @@ void register_uuid() {
       uint64_t tm = (static_cast<uint64_t>(b[4]) << 8) | b[5];
       uint64_t th = ((static_cast<uint64_t>(b[6]) << 8) | b[7]) & 0x0FFF;
       uint64_t t = (th << 48) | (tm << 32) | tl;
-      if (version == 2) t = (th << 48) | (tm << 32);
       // 100ns intervals since 1582-10-15 -> Unix nanoseconds.
       int64_t unix_ns = (static_cast<int64_t>(t) - 122192928000000000LL) * 100;
       out.emplace_back(Value::string("time"), Value::integer(unix_ns));
