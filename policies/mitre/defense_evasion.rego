@@ -5,8 +5,8 @@ package mitre
 
 # wevtutil cl|clear-log <log>.
 detections contains {"technique": "T1070.001", "tactic": "defense-evasion", "rule": "wevtutil_clear_log"} if {
-	_kind == "process.start"
-	_started({"wevtutil.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"wevtutil.exe"}
 	_args[1] in {"cl", "clear-log"}
 }
 
@@ -17,7 +17,7 @@ detections contains {"technique": "T1070.001", "tactic": "defense-evasion", "rul
 
 # Shell history wiped: history -c, unset HISTFILE, HISTFILE=/dev/null, rm .bash_history ...
 detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rule": "shell_history_cleared"} if {
-	_kind == "process.start"
+	input.telemetry.event == "process.start"
 	_contains_any(_cmd, [
 		"history -c", "unset histfile", "histfile=/dev/null", "histsize=0", "histfilesize=0",
 		"rm -f ~/.bash_history", "rm ~/.bash_history", "rm -rf ~/.bash_history",
@@ -27,7 +27,7 @@ detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rul
 }
 
 detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rule": "history_file_deleted"} if {
-	_kind == "file"
+	input.telemetry.event == "file"
 	input.telemetry.action in {"delete", "modify"}
 	path := lower(input.telemetry.file.path)
 	_contains_any(path, ["/.bash_history", "/.zsh_history", "/.sh_history", `\consolehost_history.txt`])
@@ -35,7 +35,7 @@ detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rul
 }
 
 detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rule": "history_file_deleted"} if {
-	_kind == "file"
+	input.telemetry.event == "file"
 	input.telemetry.action == "delete"
 	path := lower(input.telemetry.file.path)
 	_contains_any(path, ["/.bash_history", "/.zsh_history", "/.sh_history", `\consolehost_history.txt`])
@@ -43,37 +43,37 @@ detections contains {"technique": "T1070.003", "tactic": "defense-evasion", "rul
 
 # mshta running remote or inline script.
 detections contains {"technique": "T1218.005", "tactic": "defense-evasion", "rule": "mshta_remote_or_inline_script"} if {
-	_kind == "process.start"
-	_started({"mshta.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"mshta.exe"}
 	_contains_any(_cmd, ["http://", "https://", "javascript:", "vbscript:", `\\`])
 }
 
 # regsvr32 /i:<url> scrobj.dll: Squiblydoo.
 detections contains {"technique": "T1218.010", "tactic": "defense-evasion", "rule": "regsvr32_squiblydoo"} if {
-	_kind == "process.start"
-	_started({"regsvr32.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"regsvr32.exe"}
 	_contains_any(_cmd, ["/i:", "-i:"])
 	_contains_any(_cmd, ["http://", "https://", "scrobj", "ftp://"])
 }
 
 # regsvr32 registering a DLL out of a user-writable folder.
 detections contains {"technique": "T1218.010", "tactic": "defense-evasion", "rule": "regsvr32_user_writable_dll"} if {
-	_kind == "process.start"
-	_started({"regsvr32.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"regsvr32.exe"}
 	_user_writable(_cmd)
 }
 
 # rundll32 javascript:"\..\mshtml,RunHTMLApplication" and friends.
 detections contains {"technique": "T1218.011", "tactic": "defense-evasion", "rule": "rundll32_script"} if {
-	_kind == "process.start"
-	_started({"rundll32.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"rundll32.exe"}
 	_contains_any(_cmd, ["javascript:", "vbscript:", "runhtmlapplication", "mshtml,"])
 }
 
 # rundll32 loading a DLL from a user-writable folder.
 detections contains {"technique": "T1218.011", "tactic": "defense-evasion", "rule": "rundll32_user_writable_dll"} if {
-	_kind == "process.start"
-	_started({"rundll32.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"rundll32.exe"}
 	_user_writable(_cmd)
 	not contains(_cmd, `\appdata\local\microsoft\`)
 }
@@ -96,7 +96,7 @@ _enabled_dword(strings) if {
 }
 
 detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rule": "defender_policy_disabled"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action == "set"
 	path := lower(input.telemetry.registry.path)
 	contains(path, `\policies\microsoft\windows defender\`)
@@ -106,20 +106,20 @@ detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rul
 
 # Security services stopped: sc stop|config WinDefend, systemctl stop auditd, setenforce 0.
 detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rule": "security_service_stopped"} if {
-	_kind == "process.start"
+	input.telemetry.event == "process.start"
 	_contains_any(_cmd, ["sc stop windefend", "sc config windefend start= disabled", "sc.exe stop windefend", "net stop windefend", "net stop sense", "sc stop sense"])
 }
 
 detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rule": "security_service_stopped"} if {
-	_kind == "process.start"
-	_started({"systemctl", "service"})
+	input.telemetry.event == "process.start"
+	_image in {"systemctl", "service"}
 	_contains_any(_cmd, [" stop ", " disable ", " mask "])
 	_contains_any(_cmd, ["auditd", "falcon-sensor", "osqueryd", "wazuh-agent", "sysmon", "elastic-agent", "apparmor"])
 }
 
 detections contains {"technique": "T1562.001", "tactic": "defense-evasion", "rule": "selinux_disabled"} if {
-	_kind == "process.start"
-	_started({"setenforce"})
+	input.telemetry.event == "process.start"
+	_image in {"setenforce"}
 	_args[1] in {"0", "permissive"}
 }
 
@@ -132,7 +132,7 @@ _uac_hijack_keys := [
 ]
 
 detections contains {"technique": "T1548.002", "tactic": "privilege-escalation", "rule": "uac_shell_handler_hijack"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action in {"set", "create"}
 	path := lower(input.telemetry.registry.path)
 	startswith(path, "hkcu")
@@ -140,7 +140,7 @@ detections contains {"technique": "T1548.002", "tactic": "privilege-escalation",
 }
 
 detections contains {"technique": "T1548.002", "tactic": "privilege-escalation", "rule": "uac_shell_handler_hijack"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action in {"set", "create"}
 	path := lower(input.telemetry.registry.path)
 	startswith(path, "hku")
@@ -150,14 +150,14 @@ detections contains {"technique": "T1548.002", "tactic": "privilege-escalation",
 
 # An auto-elevating binary that starts a shell: the bypass going off.
 detections contains {"technique": "T1548.002", "tactic": "privilege-escalation", "rule": "auto_elevate_spawns_shell"} if {
-	_kind == "process.start"
+	input.telemetry.event == "process.start"
 	_parent_image in {"fodhelper.exe", "computerdefaults.exe", "eventvwr.exe", "sdclt.exe", "slui.exe", "wsreset.exe"}
 	_image in _script_hosts
 }
 
 # An unsigned DLL from a user-writable folder loaded by a Windows or Program Files binary.
 detections contains {"technique": "T1574.001", "tactic": "defense-evasion", "rule": "unsigned_dll_from_user_writable_path"} if {
-	_kind == "module.load"
+	input.telemetry.event == "module.load"
 	input.telemetry.dll.code_signature.signed == false
 	_user_writable(input.telemetry.dll.path)
 	_contains_any(_exe, [`c:\windows\`, `c:\program files`])

@@ -14,8 +14,8 @@ _system_user if _user in {"system", `nt authority\system`, "local system"}
 
 # net user / net localgroup (no /add, no /domain): listing local accounts and groups.
 detections contains {"technique": "T1087.001", "tactic": "discovery", "rule": "net_local_accounts"} if {
-	_kind == "process.start"
-	_started({"net.exe", "net1.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"net.exe", "net1.exe"}
 	_args[1] in {"user", "users", "localgroup"}
 	not "/add" in _args
 	not "/delete" in _args
@@ -24,15 +24,15 @@ detections contains {"technique": "T1087.001", "tactic": "discovery", "rule": "n
 
 # Reading the account databases on Linux/macOS from a server process.
 detections contains {"technique": "T1087.001", "tactic": "discovery", "rule": "passwd_read_by_server_process"} if {
-	_kind == "process.start"
+	input.telemetry.event == "process.start"
 	_parent_image in _server_parents
 	_contains_any(_cmd, ["/etc/passwd", "/etc/shadow", "dscl . list /users"])
 }
 
 # net user|group|accounts ... /domain: enumerating domain accounts and groups.
 detections contains {"technique": "T1087.002", "tactic": "discovery", "rule": "net_domain_accounts"} if {
-	_kind == "process.start"
-	_started({"net.exe", "net1.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"net.exe", "net1.exe"}
 	_args[1] in {"user", "users", "group", "accounts"}
 	"/domain" in _args
 	not "/add" in _args
@@ -40,54 +40,54 @@ detections contains {"technique": "T1087.002", "tactic": "discovery", "rule": "n
 
 # whoami / quser run as SYSTEM or under a server process (web shell, exploited service).
 detections contains {"technique": "T1033", "tactic": "discovery", "rule": "whoami_from_service_context"} if {
-	_kind == "process.start"
-	_started({"whoami.exe", "whoami", "quser.exe", "query.exe", "id"})
+	input.telemetry.event == "process.start"
+	_image in {"whoami.exe", "whoami", "quser.exe", "query.exe", "id"}
 	_parent_image in _server_parents
 }
 
 detections contains {"technique": "T1033", "tactic": "discovery", "rule": "whoami_as_system"} if {
-	_kind == "process.start"
-	_started({"whoami.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"whoami.exe"}
 	_system_user
 }
 
 # systeminfo / hostnamectl / uname -a from a server process or a script host.
 detections contains {"technique": "T1082", "tactic": "discovery", "rule": "system_info_from_unusual_parent"} if {
-	_kind == "process.start"
-	_started({"systeminfo.exe", "hostnamectl", "uname"})
+	input.telemetry.event == "process.start"
+	_image in {"systeminfo.exe", "hostnamectl", "uname"}
 	_parent_image in (_server_parents | {"wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe", "regsvr32.exe"})
 }
 
 # wmic os|computersystem|bios get ...: the WMI flavour of the same question.
 detections contains {"technique": "T1082", "tactic": "discovery", "rule": "wmic_system_info"} if {
-	_kind == "process.start"
-	_started({"wmic.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"wmic.exe"}
 	_contains_any(_cmd, [" os get", " computersystem get", " bios get", " qfe get", " qfe list"])
 }
 
 # ipconfig /all, arp -a, route print, netsh interface show ... run from a server
 # process or script host, or ipconfig /all chained with other recon in one line.
 detections contains {"technique": "T1016", "tactic": "discovery", "rule": "network_config_from_unusual_parent"} if {
-	_kind == "process.start"
-	_started({"ipconfig.exe", "arp.exe", "route.exe", "netsh.exe", "ifconfig", "ip"})
+	input.telemetry.event == "process.start"
+	_image in {"ipconfig.exe", "arp.exe", "route.exe", "netsh.exe", "ifconfig", "ip"}
 	_parent_image in (_server_parents | {"wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe", "regsvr32.exe"})
 }
 
 detections contains {"technique": "T1016", "tactic": "discovery", "rule": "chained_network_recon"} if {
-	_kind == "process.start"
+	input.telemetry.event == "process.start"
 	contains(_cmd, "ipconfig /all")
 	_contains_any(_cmd, ["arp -a", "route print", "netstat -an", "net view", "nltest"])
 }
 
 # nltest /domain_trusts | /all_trusts | /trusted_domains, dsquery trustedDomain, Get-ADTrust.
 detections contains {"technique": "T1482", "tactic": "discovery", "rule": "nltest_domain_trusts"} if {
-	_kind == "process.start"
-	_started({"nltest.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"nltest.exe"}
 	_contains_any(_cmd, ["/domain_trusts", "/all_trusts", "/trusted_domains", "/dclist"])
 }
 
 detections contains {"technique": "T1482", "tactic": "discovery", "rule": "dsquery_trusts"} if {
-	_kind == "process.start"
+	input.telemetry.event == "process.start"
 	contains(_cmd, "trusteddomain")
 	_contains_any(_cmd, ["dsquery", "adfind"])
 }

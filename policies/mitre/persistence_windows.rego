@@ -5,8 +5,8 @@ package mitre
 
 # schtasks /create (any spelling of the switch); /query, /run, /end are routine.
 detections contains {"technique": "T1053.005", "tactic": "persistence", "rule": "schtasks_create"} if {
-	_kind == "process.start"
-	_started({"schtasks.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"schtasks.exe"}
 	some a in _args
 	a in {"/create", "-create"}
 }
@@ -39,7 +39,7 @@ _suspicious_autostart(data) if {
 
 # A Run/RunOnce value pointing into a user-writable folder or at a script host.
 detections contains {"technique": "T1547.001", "tactic": "persistence", "rule": "run_key_suspicious_target"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action in {"set", "create"}
 	_run_key(input.telemetry.registry.path)
 	some data in input.telemetry.registry.data.strings
@@ -48,7 +48,7 @@ detections contains {"technique": "T1547.001", "tactic": "persistence", "rule": 
 
 # An executable or script dropped into a Startup folder.
 detections contains {"technique": "T1547.001", "tactic": "persistence", "rule": "startup_folder_executable"} if {
-	_kind == "file"
+	input.telemetry.event == "file"
 	input.telemetry.action in {"create", "rename"}
 	path := lower(input.telemetry.file.path)
 	contains(path, `\microsoft\windows\start menu\programs\startup\`)
@@ -58,8 +58,8 @@ detections contains {"technique": "T1547.001", "tactic": "persistence", "rule": 
 
 # sc create ... binPath= ...
 detections contains {"technique": "T1543.003", "tactic": "persistence", "rule": "sc_create_service"} if {
-	_kind == "process.start"
-	_started({"sc.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"sc.exe"}
 	some a in _args
 	a == "create"
 	contains(_cmd, "binpath")
@@ -73,7 +73,7 @@ detections contains {"technique": "T1543.003", "tactic": "persistence", "rule": 
 
 # A service ImagePath pointing into a user-writable folder or at a script host.
 detections contains {"technique": "T1543.003", "tactic": "persistence", "rule": "service_imagepath_suspicious"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action in {"set", "create"}
 	path := lower(input.telemetry.registry.path)
 	contains(path, `\system\currentcontrolset\services\`)
@@ -86,7 +86,7 @@ detections contains {"technique": "T1543.003", "tactic": "persistence", "rule": 
 # program (sethc.exe / utilman.exe backdoors); SilentProcessExit MonitorProcess
 # runs it when the program exits.
 detections contains {"technique": "T1546.012", "tactic": "persistence", "rule": "ifeo_debugger"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action in {"set", "create"}
 	path := lower(input.telemetry.registry.path)
 	contains(path, `\image file execution options\`)
@@ -94,7 +94,7 @@ detections contains {"technique": "T1546.012", "tactic": "persistence", "rule": 
 }
 
 detections contains {"technique": "T1546.012", "tactic": "persistence", "rule": "silent_process_exit_monitor"} if {
-	_kind == "registry"
+	input.telemetry.event == "registry"
 	input.telemetry.action in {"set", "create"}
 	path := lower(input.telemetry.registry.path)
 	contains(path, `\silentprocessexit\`)
@@ -103,8 +103,8 @@ detections contains {"technique": "T1546.012", "tactic": "persistence", "rule": 
 
 # net user NAME PASSWORD /add (net.exe or net1.exe), without /domain (that is T1136.002).
 detections contains {"technique": "T1136.001", "tactic": "persistence", "rule": "net_user_add"} if {
-	_kind == "process.start"
-	_started({"net.exe", "net1.exe"})
+	input.telemetry.event == "process.start"
+	_image in {"net.exe", "net1.exe"}
 	_args[1] == "user"
 	"/add" in _args
 	not "/domain" in _args

@@ -6,7 +6,7 @@ _powershell_images := {"powershell.exe", "pwsh.exe", "powershell_ise.exe", "pwsh
 
 # The seed's rule, as written.
 detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "seed_invoke_expression"} if {
-	_kind == "exec.powershell"
+	input.telemetry.event == "exec.powershell"
 	contains(input.telemetry.command, "Invoke-Expression")
 }
 
@@ -19,14 +19,14 @@ _download_calls := [
 _runs_in_memory(text) if _contains_any(text, ["iex", "invoke-expression", "| iex", "scriptblock]::create"])
 
 detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "powershell_download_cradle"} if {
-	_kind == "process.start"
-	_started(_powershell_images)
+	input.telemetry.event == "process.start"
+	_image in _powershell_images
 	_contains_any(_cmd, _download_calls)
 	_runs_in_memory(_cmd)
 }
 
 detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "script_block_download_cradle"} if {
-	_kind == "powershell.script_block"
+	input.telemetry.event == "powershell.script_block"
 	text := lower(input.telemetry.powershell.file.script_block_text)
 	_contains_any(text, _download_calls)
 	_runs_in_memory(text)
@@ -34,8 +34,8 @@ detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "s
 
 # PowerShell started hidden, without profile, from an Office app or script host.
 detections contains {"technique": "T1059.001", "tactic": "execution", "rule": "powershell_hidden_from_script_host"} if {
-	_kind == "process.start"
-	_started(_powershell_images)
+	input.telemetry.event == "process.start"
+	_image in _powershell_images
 	_parent_image in {"winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "wscript.exe", "cscript.exe", "mshta.exe", "wmiprvse.exe"}
 	some i
 	_args[i] in {"-w", "-window", "-windowstyle", "/w"}
@@ -54,8 +54,8 @@ _encoded_flag(a) if {
 _encoded_flag(a) if a in {"-ec", "/ec"}
 
 _encoded_powershell if {
-	_kind == "process.start"
-	_started(_powershell_images)
+	input.telemetry.event == "process.start"
+	_image in _powershell_images
 	some i
 	_encoded_flag(_args[i])
 	regex.match(`^[A-Za-z0-9+/]{16,}={0,2}$`, trim(_args[i + 1], `"'`))
@@ -67,7 +67,7 @@ detections contains {"technique": "T1027", "tactic": "defense-evasion", "rule": 
 
 # A script block that decodes base64 and runs the result.
 detections contains {"technique": "T1027", "tactic": "defense-evasion", "rule": "script_block_decode_and_run"} if {
-	_kind == "powershell.script_block"
+	input.telemetry.event == "powershell.script_block"
 	text := lower(input.telemetry.powershell.file.script_block_text)
 	contains(text, "frombase64string")
 	_runs_in_memory(text)
@@ -75,7 +75,7 @@ detections contains {"technique": "T1027", "tactic": "defense-evasion", "rule": 
 
 # Character-code reassembly ([char]105+[char]101+...) with -join: string obfuscation.
 detections contains {"technique": "T1027", "tactic": "defense-evasion", "rule": "script_block_char_join"} if {
-	_kind == "powershell.script_block"
+	input.telemetry.event == "powershell.script_block"
 	text := lower(input.telemetry.powershell.file.script_block_text)
 	contains(text, "-join")
 	count(indexof_n(text, "[char]")) >= 5

@@ -3,7 +3,7 @@ package mitre
 
 # The seed's rule, as written: many answers for a domain flagged suspicious.
 detections contains {"technique": "T1071.004", "tactic": "command-and-control", "rule": "seed_dns_many_answers"} if {
-	_kind == "dns.response"
+	input.telemetry.event == "dns.response"
 	input.telemetry.answer_count > 10
 	contains(input.telemetry.domain, "suspicious")
 }
@@ -22,7 +22,7 @@ detections contains {"technique": "T1071.004", "tactic": "command-and-control", 
 # base64 answer to a TXT query that is not for a service record (_dmarc,
 # _domainkey, _acme-challenge ... carry policy text, not payloads).
 detections contains {"technique": "T1071.004", "tactic": "command-and-control", "rule": "dns_txt_encoded_answer"} if {
-	_kind == "dns"
+	input.telemetry.event == "dns"
 	upper(input.telemetry.dns.question.type) == "TXT"
 	not startswith(input.telemetry.dns.question.name, "_")
 	some answer in input.telemetry.dns.answers
@@ -33,7 +33,7 @@ detections contains {"technique": "T1071.004", "tactic": "command-and-control", 
 
 # TXT-heavy: many TXT records answering one ordinary name.
 detections contains {"technique": "T1071.004", "tactic": "command-and-control", "rule": "dns_txt_heavy_answer"} if {
-	_kind == "dns"
+	input.telemetry.event == "dns"
 	upper(input.telemetry.dns.question.type) == "TXT"
 	not startswith(input.telemetry.dns.question.name, "_")
 	txt := [a | some a in input.telemetry.dns.answers; upper(a.type) == "TXT"]
