@@ -53,9 +53,9 @@ _contains_all(s, needles) if {
 	count([n | some n in needles; not contains(s, n)]) == 0
 }
 
-# A process start whose image (file name) is one of `names`. Rules still put
-# `_kind == "process.start"` first: a cached comparison fails fastest for the
-# other kinds (every rule is evaluated for every event).
+# A process start whose image (file name) is one of `names`. Detection rules
+# instead start with `input.telemetry.event == "<kind>"`: a literal on an input
+# path is what the engine's rule index selects rules by, and it fails fastest.
 _started(names) if {
 	_kind == "process.start"
 	_image in names
