@@ -5,7 +5,7 @@
 // Headless Debian Chromium via playwright-core; genesisd serves the pages.
 //
 //   node bench/web/run.mjs [build-dir]
-//   env: GENESIS_BENCH_SIZES=1000,10000,50000  GENESIS_BENCH_MS=5000 (FPS window)
+//   env: GENESIS_BENCH_SIZES=1000,10000,50000 (empty: boot only)  GENESIS_BENCH_MS=5000 (FPS window)
 //        GENESIS_BENCH_RUNS=cold,warm (boot samples)  GENESIS_BENCH_JSON=path
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -20,7 +20,7 @@ const build = resolve(repo, process.argv[2] ?? 'build');
 const require = createRequire(join(web, 'package.json'));
 const { chromium } = require('playwright-core');
 
-const sizes = (process.env.GENESIS_BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const sizes = (process.env.GENESIS_BENCH_SIZES ?? '1000,10000,50000').split(',').filter(Boolean).map(Number);
 const windowMs = Number(process.env.GENESIS_BENCH_MS ?? 5000);
 const [coldRuns, warmRuns] = (process.env.GENESIS_BENCH_RUNS ?? '5,15').split(',').map(Number);
 const viewport = { width: 1280, height: 800 };
