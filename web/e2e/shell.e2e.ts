@@ -59,7 +59,7 @@ async function worldOf(page: Page, id: string): Promise<number[]> {
 }
 
 /** Drags agent `from` onto agent `to` with real pointer events, following `to` as it moves. */
-async function drag(page: Page, from: string, to: string): Promise<void> {
+async function drag(page: Page, from: string, to: string, beforeUp?: () => Promise<void>): Promise<void> {
   const a = await screenOf(page, from);
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
@@ -69,6 +69,7 @@ async function drag(page: Page, from: string, to: string): Promise<void> {
     b = await screenOf(page, to);
     await page.mouse.move(b.x, b.y, { steps: 3 });
   }
+  await beforeUp?.();
   await page.mouse.up();
 }
 
@@ -194,20 +195,23 @@ describe('fleet view', () => {
     await waitForAgent(page, below.id);
     await waitForRest(page);
     const before = await worldOf(page, top.id);
-    await drag(page, top.id, below.id);
+    let dropped: number[] = [];
+    await drag(page, top.id, below.id, async () => {
+      dropped = await worldOf(page, top.id);
+    });
     const toast = page.locator('#toast');
     // (An earlier test's "moved ..." toast may still be showing: wait for this one.)
     await expect.poll(async () => ((await toast.isVisible()) ? await toast.textContent() : ''), POLL).toMatch(/move refused: .+/);
     expect(await toast.getAttribute('data-kind')).toBe('error');
     const r = await api(daemon.url, 'GET', `/v1/agents/${top.id}`);
     expect(r.data.parent_id).toBeNull();
-    // Snapped back to where the drag started (in world space; the layout may nudge it a
-    // little), not left where it was dropped, on the other agent.
-    await page.waitForTimeout(300);
-    const after = await worldOf(page, top.id);
-    const dropped = await worldOf(page, below.id);
+    // Snapped back to where the drag started (in world space), not left where it was dropped.
     const dist = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
-    expect(dist(after, before)).toBeLessThan(dist(after, dropped));
+    expect(dist(dropped, before)).toBeGreaterThan(10);
+    const after = await poll(
+      () => worldOf(page, top.id),
+      (p) => dist(p, before) < dist(p, dropped),
+    );
     expect(dist(after, before)).toBeLessThan(45);
   });
 
