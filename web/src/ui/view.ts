@@ -74,6 +74,8 @@ export class FleetView {
     | { kind: 'orbit' | 'pan'; x: number; y: number; moved: boolean }
     | null = null;
   dropTarget: FleetNode | null = null;
+  /** The last refused drag: which agent was put back, and where. */
+  lastSnapBack: { id: string; to: [number, number, number] } | null = null;
   private ready!: Promise<void>;
 
   private constructor(
@@ -384,6 +386,9 @@ export class FleetView {
             // Snap back to where the drag started.
             this.post({ type: 'place', index: n2.index, x: d.orig[0], y: d.orig[1], z: d.orig[2] });
             this.post({ type: 'unpin', index: n2.index });
+            if (n2.index < this.posCount) this.positions.set(d.orig, n2.index * 3);
+            this.renderer.setPositions(this.positions, this.posCount);
+            this.lastSnapBack = { id: d.id, to: d.orig };
           }
           const msg = err instanceof Error ? err.message : String(err);
           this.opts.onToast?.(`move refused: ${msg}`, 'error');
