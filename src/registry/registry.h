@@ -123,6 +123,11 @@ struct MoveResult {
   int64_t subtree_size = 0;
 };
 
+struct PolicyModule {
+  std::string id;
+  std::string source;
+};
+
 // Called once a write is durable, in commit order, with what the write
 // returned. Runs on the committing thread while the store is locked: it must be
 // quick and must not call the store (the registry publishes on the bus here).
@@ -163,6 +168,16 @@ class Store {
                                                          const EventQuery& query) = 0;
   // Live agents of the tenant.
   virtual core::Result<int64_t> count_agents(const std::string& tenant) = 0;
+
+  // Policy modules (Rego source by id) and the base data document that OPA's
+  // REST Data API manages. Callers compile and validate before they write.
+  virtual core::Result<std::vector<PolicyModule>> list_policies(const std::string& tenant) = 0;
+  virtual core::Status put_policy(const std::string& tenant, const PolicyModule& module) = 0;
+  // not_found when there is no such module.
+  virtual core::Status delete_policy(const std::string& tenant, const std::string& id) = 0;
+  // The tenant's base data document as JSON text; nullopt when never written.
+  virtual core::Result<std::optional<std::string>> get_policy_data(const std::string& tenant) = 0;
+  virtual core::Status put_policy_data(const std::string& tenant, const std::string& json) = 0;
 };
 
 // Opens (creating and migrating as needed) an embedded SQLite store at `path`

@@ -65,6 +65,21 @@ CREATE TABLE cognition_event (
 );
 CREATE INDEX cognition_agent_ts ON cognition_event (agent_seq, ts DESC, seq DESC);
 )sql",
+    // 2: policy modules and base data documents (OPA's REST Data API).
+    R"sql(
+CREATE TABLE policy_module (
+  tenant_id TEXT NOT NULL REFERENCES tenant(id),
+  id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE policy_data (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenant(id),
+  document TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql",
 };
 
 // The end of a prefix range: keys and paths below `prefix` (which ends in '.')
@@ -440,6 +455,65 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error("list cognition events");
     return page;
+  }
+
+  Result<std::vector<PolicyModule>> list_policies(const std::string& tenant) override {
+    std::lock_guard lock(mu_);
+    Stmt st = prepare("SELECT id, source FROM policy_module WHERE tenant_id = ? ORDER BY id");
+    st.bind(1, tenant);
+    std::vector<PolicyModule> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back({st.text(0), st.text(1)});
+    if (rc != SQLITE_DONE) return db_error("list policies");
+    return out;
+  }
+
+  Status put_policy(const std::string& tenant, const PolicyModule& module) override {
+    auto r = write([&]() -> Result<bool> {
+      Stmt st = prepare(
+          "INSERT INTO policy_module (tenant_id, id, source, updated_at) VALUES (?,?,?,?) "
+          "ON CONFLICT (tenant_id, id) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at");
+      st.bind(1, tenant).bind(2, module.id).bind(3, module.source).bind(4, now_ms());
+      if (st.step() != SQLITE_DONE) return db_error("store policy");
+      return true;
+    }, OnCommit<bool>());
+    if (!r) return r.error();
+    return {};
+  }
+
+  Status delete_policy(const std::string& tenant, const std::string& id) override {
+    auto r = write([&]() -> Result<bool> {
+      Stmt st = prepare("DELETE FROM policy_module WHERE tenant_id = ? AND id = ?");
+      st.bind(1, tenant).bind(2, id);
+      if (st.step() != SQLITE_DONE) return db_error("delete policy");
+      if (sqlite3_changes(db_) == 0) return make_error(code::kNotFound, "no policy " + id);
+      return true;
+    }, OnCommit<bool>());
+    if (!r) return r.error();
+    return {};
+  }
+
+  Result<std::optional<std::string>> get_policy_data(const std::string& tenant) override {
+    std::lock_guard lock(mu_);
+    Stmt st = prepare("SELECT document FROM policy_data WHERE tenant_id = ?");
+    st.bind(1, tenant);
+    int rc = st.step();
+    if (rc == SQLITE_ROW) return std::optional<std::string>(st.text(0));
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    return db_error("read policy data");
+  }
+
+  Status put_policy_data(const std::string& tenant, const std::string& json) override {
+    auto r = write([&]() -> Result<bool> {
+      Stmt st = prepare(
+          "INSERT INTO policy_data (tenant_id, document, updated_at) VALUES (?,?,?) "
+          "ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at");
+      st.bind(1, tenant).bind(2, json).bind(3, now_ms());
+      if (st.step() != SQLITE_DONE) return db_error("store policy data");
+      return true;
+    }, OnCommit<bool>());
+    if (!r) return r.error();
+    return {};
   }
 
   Result<int64_t> count_agents(const std::string& tenant) override {

@@ -6,9 +6,12 @@
 // Responses follow OPA's shapes ({"result": ...}; errors {"code","message","errors"}).
 // A module that does not compile is refused and the running set is untouched.
 //
+// Durability: every change is compiled/validated first, then written through
+// the Store (durable when it returns), then swapped in; modules and data are
+// loaded from the store at start, so they survive restarts.
+//
 // Threads: the compiled engine and the base data are immutable snapshots
 // swapped under a mutex; evaluations run on a snapshot without the lock.
-// Policies and data live in memory (not yet persisted in the store).
 #include <mutex>
 
 #include "policy/policy.h"
@@ -23,7 +26,9 @@ namespace {
 using PValue = policy::Value;
 
 struct PolicyState {
-  std::mutex mu;  // guards all below
+  registry::Store* store = nullptr;
+  std::string tenant = registry::kDefaultTenant;  // one policy set per daemon for now
+  std::mutex mu;  // guards all below; held across a change's store write
   std::map<std::string, std::string> modules;
   std::shared_ptr<const policy::Engine> engine = std::make_shared<const policy::Engine>();
   PValue data = PValue::empty_object();
@@ -141,8 +146,31 @@ core::Result<PValue> set_at(const PValue& base, const std::vector<std::string>& 
 
 const char* code_conflict() { return core::code::kConflict; }
 
-void add_policy_routes(Router& router) {
+core::Status add_policy_routes(Router& router, registry::Store& store) {
   auto st = std::make_shared<PolicyState>();
+  st->store = &store;
+  // Load what earlier runs stored.
+  auto stored = store.list_policies(st->tenant);
+  if (!stored) return stored.error();
+  for (auto& m : *stored) st->modules[m.id] = std::move(m.source);
+  if (!st->modules.empty()) {
+    std::vector<core::Error> errors;
+    auto engine = build(st->modules, &errors);
+    if (!engine) {
+      core::Error e = engine.error();
+      e.message = "stored policy modules do not compile: " + e.message;
+      return e;
+    }
+    st->engine = *engine;
+  }
+  auto data = store.get_policy_data(st->tenant);
+  if (!data) return data.error();
+  if (*data) {
+    auto doc = policy::parse_json(**data);
+    if (!doc || !doc->is_object())
+      return core::make_error(core::code::kUnavailable, "stored policy data is not a JSON object");
+    st->data = std::move(*doc);
+  }
 
   router.add("GET", "/v1/policies", [st](Request&) {
     std::lock_guard<std::mutex> lock(st->mu);
@@ -164,6 +192,8 @@ void add_policy_routes(Router& router) {
     std::vector<core::Error> errors;
     auto engine = build(modules, &errors);
     if (!engine) return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
+    if (auto s = st->store->put_policy(st->tenant, {req.params["id"], req.body}); !s)
+      return opa_error(500, "internal_error", s.error().message);
     st->modules = std::move(modules);
     st->engine = *engine;
     return Response::json(200, core::Object{});
@@ -176,6 +206,8 @@ void add_policy_routes(Router& router) {
     std::vector<core::Error> errors;
     auto engine = build(modules, &errors);
     if (!engine) return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
+    if (auto s = st->store->delete_policy(st->tenant, req.params["id"]); !s)
+      return opa_error(500, "internal_error", s.error().message);
     st->modules = std::move(modules);
     st->engine = *engine;
     return Response::json(200, core::Object{});
@@ -204,18 +236,31 @@ void add_policy_routes(Router& router) {
   router.add("POST", "/v1/data", post);
   router.add("POST", "/v1/data/{path*}", post);
 
-  auto write = [st](const Request& req, const PValue* v) -> Response {
-    std::lock_guard<std::mutex> lock(st->mu);
-    auto path = data_path(req);
-    if (path.empty() && v && !v->is_object()) return opa_error(400, "invalid_parameter", "the root document must be an object");
-    auto nd = path.empty() ? core::Result<PValue>(v ? *v : PValue::empty_object()) : set_at(st->data, path, 0, v);
-    if (!nd) {
-      int status = nd.error().code == core::code::kNotFound ? 404 : 409;
-      return opa_error(status, nd.error().code == core::code::kNotFound ? "resource_not_found" : "resource_conflict",
-                       nd.error().message);
-    }
-    st->data = nd->defined() ? *nd : PValue::empty_object();
+  // The document after setting (v) or deleting (nullptr) the one at `path`.
+  auto apply = [](const PValue& base, const std::vector<std::string>& path, const PValue* v) -> core::Result<PValue> {
+    if (path.empty() && v && !v->is_object())
+      return core::make_error(core::code::kInvalidArgument, "the root document must be an object");
+    auto nd = path.empty() ? core::Result<PValue>(v ? *v : PValue::empty_object()) : set_at(base, path, 0, v);
+    if (!nd) return nd;
+    return nd->defined() ? *nd : PValue::empty_object();
+  };
+  auto refused = [](const core::Error& e) {
+    if (e.code == core::code::kNotFound) return opa_error(404, "resource_not_found", e.message);
+    if (e.code == core::code::kInvalidArgument) return opa_error(400, "invalid_parameter", e.message);
+    return opa_error(409, "resource_conflict", e.message);
+  };
+  // Makes `doc` the base data: durable in the store first, then visible.
+  auto commit = [st](PValue doc) -> Response {
+    if (auto s = st->store->put_policy_data(st->tenant, policy::to_json(doc)); !s)
+      return opa_error(500, "internal_error", s.error().message);
+    st->data = std::move(doc);
     return Response::no_content();
+  };
+  auto write = [st, apply, refused, commit](const Request& req, const PValue* v) -> Response {
+    std::lock_guard<std::mutex> lock(st->mu);
+    auto nd = apply(st->data, data_path(req), v);
+    if (!nd) return refused(nd.error());
+    return commit(std::move(*nd));
   };
   router.add("PUT", "/v1/data/{path*}", [write](Request& req) {
     auto v = policy::parse_json(req.body);
@@ -228,10 +273,13 @@ void add_policy_routes(Router& router) {
     return write(req, &*v);
   });
   router.add("DELETE", "/v1/data/{path*}", [write](Request& req) { return write(req, nullptr); });
-  router.add("PATCH", "/v1/data/{path*}", [st, write](Request& req) {
-    // JSON Patch (add / remove / replace) relative to the document at path.
+  router.add("PATCH", "/v1/data/{path*}", [st, apply, refused, commit](Request& req) {
+    // JSON Patch (add / remove / replace) relative to the document at path,
+    // applied all or nothing.
     auto ops = policy::parse_json(req.body);
     if (!ops || !ops->is_array()) return opa_error(400, "invalid_parameter", "body must be a JSON Patch array");
+    std::lock_guard<std::mutex> lock(st->mu);
+    PValue doc = st->data;
     for (const auto& op : ops->arr()) {
       const PValue* o = op.get("op");
       const PValue* p = op.get("path");
@@ -241,20 +289,20 @@ void add_policy_routes(Router& router) {
       std::string full = req.params["path"];
       if (p->str() != "/" && !p->str().empty()) full += p->str();
       sub.params["path"] = full;
-      Response r;
-      if (o->str() == "remove") {
-        r = write(sub, nullptr);
-      } else if (o->str() == "add" || o->str() == "replace") {
-        const PValue* v = op.get("value");
+      const PValue* v = nullptr;
+      if (o->str() == "add" || o->str() == "replace") {
+        v = op.get("value");
         if (!v) return opa_error(400, "invalid_parameter", "add/replace needs a value");
-        r = write(sub, v);
-      } else {
+      } else if (o->str() != "remove") {
         return opa_error(400, "invalid_parameter", "unsupported patch op " + o->str());
       }
-      if (r.status >= 300) return r;
+      auto nd = apply(doc, data_path(sub), v);
+      if (!nd) return refused(nd.error());
+      doc = std::move(*nd);
     }
-    return Response::no_content();
+    return commit(std::move(doc));
   });
+  return {};
 }
 
 }  // namespace genesis::server

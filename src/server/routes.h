@@ -17,7 +17,7 @@ void add_event_routes(Router& router, registry::Registry& registry);
 // POST /auth/capability
 void add_capability_routes(Router& router, const auth::TokenSigner& signer);
 // OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc)
-void add_policy_routes(Router& router);
+core::Status add_policy_routes(Router& router, registry::Store& store);
 // Mesh messages from peers: "hello", "ping".
 void add_mesh_messages(Router& router, registry::Registry& registry);
 

@@ -64,3 +64,37 @@ TEST_F(PolicyRestTest, PoliciesDataAndDecisions) {
 
 }  // namespace
 }  // namespace genesis
+
+namespace genesis {
+namespace {
+
+// Policies and data are durable: a restarted genesisd serves the same decisions,
+// and a PATCH that fails part-way changes nothing.
+TEST(PolicyRestPersistence, PoliciesAndDataSurviveRestart) {
+  auto dir = testing::make_temp_dir("gpolicy");
+  {
+    testing::Daemon d(dir);
+    client::HttpClient http(d.server());
+    auto put = http.request("PUT", "/v1/policies/authz",
+                            "package authz\n\nallow if input.user in data.admins\n", "text/plain");
+    ASSERT_EQ(put->status, 200) << put->body;
+    ASSERT_EQ(http.request("PUT", "/v1/data/admins", R"(["ann"])")->status, 204);
+    // The second op reaches into the array the first op wrote: the whole patch is refused.
+    auto patch = http.request("PATCH", "/v1/data/admins",
+                              R"([{"op":"replace","path":"/","value":["eve"]},{"op":"remove","path":"/nope/x"}])");
+    EXPECT_EQ(patch->status, 409) << patch->body;
+    EXPECT_EQ(http.request("GET", "/v1/data/admins")->body, R"({"result":["ann"]})");
+    d.stop(SIGKILL);
+  }
+  testing::Daemon restarted(dir);
+  client::HttpClient http(restarted.server());
+  auto r = http.request("POST", "/v1/data/authz/allow", R"({"input":{"user":"ann"}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, R"({"result":true})");
+  EXPECT_EQ(http.request("GET", "/v1/policies/authz")->status, 200);
+  EXPECT_EQ(http.request("DELETE", "/v1/policies/authz")->status, 200);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace genesis

@@ -254,6 +254,25 @@ TYPED_TEST(StoreTest, SurvivesReopening) {
   EXPECT_EQ(this->paths(q), (std::vector<std::string>{"a.b", "a.b.c"}));
 }
 
+TYPED_TEST(StoreTest, PolicyModulesAndDataPersist) {
+  EXPECT_TRUE(this->store_->list_policies(kDefaultTenant)->empty());
+  EXPECT_FALSE(this->store_->get_policy_data(kDefaultTenant)->has_value());
+  ASSERT_TRUE(this->store_->put_policy(kDefaultTenant, {"b.rego", "package b"}).ok());
+  ASSERT_TRUE(this->store_->put_policy(kDefaultTenant, {"a.rego", "package a"}).ok());
+  ASSERT_TRUE(this->store_->put_policy(kDefaultTenant, {"a.rego", "package a2"}).ok());
+  ASSERT_TRUE(this->store_->put_policy_data(kDefaultTenant, R"({"admins":["ann"]})").ok());
+  this->store_.reset();
+  this->store_ = this->backend_.open();
+  auto modules = this->store_->list_policies(kDefaultTenant);
+  ASSERT_EQ(modules->size(), 2u);
+  EXPECT_EQ((*modules)[0].id, "a.rego");
+  EXPECT_EQ((*modules)[0].source, "package a2");
+  EXPECT_EQ(**this->store_->get_policy_data(kDefaultTenant), R"({"admins":["ann"]})");
+  EXPECT_TRUE(this->store_->delete_policy(kDefaultTenant, "b.rego").ok());
+  EXPECT_EQ(this->store_->delete_policy(kDefaultTenant, "b.rego").error().code, core::code::kNotFound);
+  EXPECT_EQ(this->store_->list_policies(kDefaultTenant)->size(), 1u);
+}
+
 TYPED_TEST(StoreTest, ConcurrentSpawnsAndMovesKeepPathsConsistent) {
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) ids.push_back(this->spawn("seed" + std::to_string(i)).id);
