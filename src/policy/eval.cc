@@ -866,7 +866,11 @@ Value Evaluator::set_value(const Node* n) {
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
   std::vector<Value> items;
-  for (const Rule* r : n->rules) {
+  // Rules the index rules out cannot add to the set: their bodies test an input
+  // path against a value the input does not have.
+  std::vector<const Rule*> rules;
+  candidate_rules(n, rules);
+  for (const Rule* r : rules) {
     GENESIS_WITH_FRAME(r, {
       eval_rule_body(r, [&]() -> bool {
         return eval_term(*r->key, [&](const Value& v) -> bool {
