@@ -17,7 +17,7 @@ namespace {
 
 testing::Daemon& daemon() {
   // Destroyed at exit, which stops genesisd.
-  static testing::Daemon d({}, {"--threads", "32"});
+  static testing::Daemon d;  // default worker pool (4 per core, at least 8)
   return d;
 }
 
