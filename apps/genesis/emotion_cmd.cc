@@ -2,11 +2,16 @@
 //   emotion train DATA.csv -o model.bin   fit weights to an appraisal dataset
 //   emotion infer [TELEMETRY_JSON]         appraise one heartbeat (stdin when omitted)
 //   emotion check MODEL.bin                validate a weights file
+// and, on the agent family (via genesisd):
+//   agent emotion ID                       PAD, label, fatigue, offload state, history
+//   agent heartbeat ID [TELEMETRY_JSON]    send one heartbeat (stdin when omitted)
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 
+#include "apps/genesis/api.h"
 #include "apps/genesis/commands.h"
 #include "core/value.h"
 #include "emotion/emotion.h"
@@ -34,9 +39,89 @@ core::Value report_value(const emotion::TrainReport& r, size_t rows, const std::
   return v;
 }
 
+std::string pad_text(const core::Value& e) {
+  auto num = [&](const char* k) {
+    const core::Value* x = e.find(k);
+    return x && x->is_number() ? x->as_double() : 0.0;
+  };
+  const core::Value* label = e.find("label");
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%-8s p=%.3f a=%.3f d=%.3f fatigue=%.3f",
+                label && label->is_string() ? label->as_string().c_str() : "?", num("pleasure"),
+                num("arousal"), num("dominance"), num("fatigue"));
+  return buf;
+}
+
+void add_agent_emotion_commands(CLI::App& app, Context& ctx) {
+  // The agent family is added by add_agent_commands; attach to it (or create it
+  // when this family is used alone).
+  CLI::App* agent = nullptr;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "agent"; }))
+    agent = sub;
+  if (!agent) agent = app.add_subcommand("agent", "agents");
+
+  auto id = std::make_shared<std::string>();
+  auto* show = agent->add_subcommand("emotion", "show an agent's emotion, fatigue and history");
+  show->add_option("id", *id, "agent id")->required();
+  show->callback([&ctx, id] {
+    auto v = call(ctx, "GET", "/v1/agents/" + client::url_encode(*id) + "/emotion");
+    if (!v) return;
+    if (ctx.json) {
+      std::cout << core::to_json(*v, true) << "\n";
+      return;
+    }
+    const core::Value* e = v->find("emotion");
+    const core::Value* off = v->find("should_offload");
+    std::cout << "agent:    " << *id << "\n"
+              << "emotion:  " << (e ? pad_text(*e) : "-") << "\n"
+              << "offload:  " << (off && off->is_bool() && off->as_bool() ? "yes" : "no")
+              << " (fatigue > 0.7 and pleasure < 0.2)\n";
+    const core::Value* h = v->find("history");
+    if (h && h->is_array() && !h->as_array().empty()) {
+      std::cout << "history (oldest first):\n";
+      for (const core::Value& r : h->as_array()) {
+        const core::Value* ts = r.find("ts");
+        std::cout << "  " << (ts && ts->is_string() ? ts->as_string() : "") << "  " << pad_text(r)
+                  << "\n";
+      }
+    } else {
+      std::cout << "history:  none since genesisd started\n";
+    }
+  });
+
+  struct BeatArgs {
+    std::string id, telemetry;
+  };
+  auto beat = std::make_shared<BeatArgs>();
+  auto* hb = agent->add_subcommand("heartbeat", "send one heartbeat's telemetry for an agent");
+  hb->add_option("id", beat->id, "agent id")->required();
+  hb->add_option("telemetry", beat->telemetry, "telemetry JSON (read from stdin when omitted)");
+  hb->callback([&ctx, beat] {
+    std::string body = beat->telemetry;
+    if (body.empty()) body.assign(std::istreambuf_iterator<char>(std::cin), {});
+    auto v = call(ctx, "POST", "/v1/agents/" + client::url_encode(beat->id) + "/heartbeat", body);
+    if (!v) return;
+    if (ctx.json) {
+      std::cout << core::to_json(*v) << "\n";
+      return;
+    }
+    const core::Value* e = v->find("emotion");
+    std::cout << (e ? pad_text(*e) : "-") << "\n";
+    const core::Value* off = v->find("offload");
+    if (off && off->is_object()) {
+      const core::Value* to = off->find("to");
+      const core::Value* goals = off->find("goals");
+      std::cout << "offloaded " << (goals && goals->is_array() ? goals->as_array().size() : 0)
+                << " goal(s) to " << (to && to->is_string() ? to->as_string() : "?") << "\n";
+    }
+  });
+}
+
 }  // namespace
 
 void add_emotion_commands(CLI::App& app, Context& ctx) {
+  add_agent_emotion_commands(app, ctx);
+
   auto* emotion = app.add_subcommand("emotion", "PAD emotion model: train, infer, check");
   emotion->require_subcommand(1);
 

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "auth/auth.h"
+#include "emotion/engine.h"
 #include "mesh/mesh.h"
 #include "registry/registry.h"
 #include "registry/service.h"
@@ -23,6 +24,7 @@ struct Config {
   std::string listen = "127.0.0.1:8000";
   std::string store = "sqlite:data/genesis.db";
   std::string web_dir;
+  std::string emotion_model;  // empty: the shipped weights
   int threads = 0;
   std::string attack_catalogue;  // empty: the shipped share/attack/catalogue.json
   std::string playbooks;         // empty: the shipped playbooks/
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
   app.add_option("--mitre-policies", cfg.mitre_policies, "ATT&CK mapping Rego directory (default: policies/mitre)");
   app.add_option("--alert-webhook", cfg.alert_webhook, "http://host:port/path that alert-soc POSTs detections to");
   app.add_option("--threads", cfg.threads, "worker threads (0: 4 per core, at least 8)");
+  app.add_option("--emotion-model", cfg.emotion_model,
+                 "PAD model weights file (default: the shipped models/emotion.bin)");
   CLI11_PARSE(app, argc, argv);
 
   // 2. Open the store (creating its directory) and migrate its schema.
@@ -66,6 +70,15 @@ int main(int argc, char** argv) {
   registry::Registry reg(**store, bus);
   auth::TokenSigner signer;
 
+  // 3b. The emotion engine: heartbeats -> PAD -> store -> bus -> offloading.
+  std::optional<emotion::Model> loaded_model;
+  if (!cfg.emotion_model.empty()) {
+    auto m = emotion::Model::load(cfg.emotion_model);
+    if (!m) return fail("load emotion model", m.error());
+    loaded_model = std::move(*m);
+  }
+  emotion::Engine emotion_engine(**store, bus, loaded_model ? *loaded_model : emotion::Model::shipped());
+
   // 4. Routes and metrics.
   server::Router router;
   server::Metrics metrics;
@@ -75,6 +88,8 @@ int main(int argc, char** argv) {
   server::add_capability_routes(router, signer);
   if (auto s = server::add_policy_routes(router, reg.store()); !s) return fail("load policies", s.error());
   server::add_mesh_messages(router, reg);
+  server::add_emotion_routes(router, reg, emotion_engine);
+  server::add_emotion_messages(router, emotion_engine);
 
 #if defined(GENESIS_HAVE_DETECTOR)
   // 4b. The detector: its store (same database, own tables), catalogue, playbooks,
@@ -104,6 +119,10 @@ int main(int argc, char** argv) {
     auto n = reg.store().count_agents(registry::kDefaultTenant);
     return n ? static_cast<double>(*n) : -1.0;
   });
+  metrics.add_counter("genesis_heartbeats_total", "Heartbeats stored since start.",
+                      [&emotion_engine] { return static_cast<double>(emotion_engine.stats().heartbeats); });
+  metrics.add_counter("genesis_offloads_total", "Goal offloads committed since start.",
+                      [&emotion_engine] { return static_cast<double>(emotion_engine.stats().offloads); });
   metrics.add_gauge("genesis_mesh_seq", "Sequence number of the last event published.",
                     [&bus] { return static_cast<double>(bus.last_seq()); });
 

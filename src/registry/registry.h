@@ -134,6 +134,33 @@ struct PolicyModule {
 template <typename T>
 using OnCommit = std::function<void(const T&)>;
 
+// One agent's new emotion, for Store::set_emotions.
+struct EmotionUpdate {
+  std::string agent_id;
+  Emotion emotion;
+};
+
+// What Store::set_emotions did for one update.
+struct EmotionUpdateResult {
+  bool updated = false;    // false: no live agent with that id in the tenant
+  int64_t goal_count = 0;  // how many goals the agent holds
+};
+
+// A goal transfer as Store::transfer_goals committed it.
+struct GoalTransfer {
+  Agent from;                          // after the transfer: no goals
+  Agent to;                            // after: its own goals, then the moved ones
+  std::vector<Goal> moved;             // as they now are on `to`
+  std::vector<CognitionEvent> events;  // [0] recorded on `from`, [1] on `to`
+};
+
+// Decides, inside the transfer's transaction, whether it goes ahead: given both
+// agents as they are now and the goals as they would arrive, returns the
+// cognition events to record on `from` and on `to`, or an Error to abandon the
+// transfer (nothing changes). Runs with the store locked: it must not call the store.
+using TransferPlan = std::function<core::Result<std::pair<NewEvent, NewEvent>>(
+    const Agent& from, const Agent& to, const std::vector<Goal>& moved)>;
+
 // The storage seam. SQLite (embedded) and PostgreSQL implement it; callers never
 // see which. Errors: not_found (unknown agent/parent), conflict (cyclic move,
 // deleted parent), invalid_argument, unavailable (storage failure).
@@ -178,6 +205,24 @@ class Store {
   // The tenant's base data document as JSON text; nullopt when never written.
   virtual core::Result<std::optional<std::string>> get_policy_data(const std::string& tenant) = 0;
   virtual core::Status put_policy_data(const std::string& tenant, const std::string& json) = 0;
+
+  // Emotion (heartbeats, offloading; used by src/emotion).
+  // Sets each listed agent's emotion, all in one transaction: heartbeats are
+  // applied in batches. Results are per update, in order; an unknown or deleted
+  // agent is reported there (updated = false) and does not stop the others.
+  virtual core::Result<std::vector<EmotionUpdateResult>> set_emotions(
+      const std::string& tenant, std::span<const EmotionUpdate> updates,
+      const OnCommit<std::vector<EmotionUpdateResult>>& on_commit = {}) = 0;
+  // Moves every goal of `from` to the end of `to`'s goals and records the two
+  // events `plan` returns, in one transaction, so concurrent transfers can
+  // neither lose nor duplicate a goal. A moved goal whose id `to` already uses
+  // arrives as "<id>@<from>" (then "<id>@<from>.2", ...). Errors: invalid_argument
+  // (from == to), not_found (either agent unknown or deleted), or `plan`'s error.
+  virtual core::Result<GoalTransfer> transfer_goals(const std::string& tenant,
+                                                    const std::string& from,
+                                                    const std::string& to,
+                                                    const TransferPlan& plan,
+                                                    const OnCommit<GoalTransfer>& on_commit = {}) = 0;
 };
 
 // Opens (creating and migrating as needed) an embedded SQLite store at `path`

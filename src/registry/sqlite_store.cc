@@ -516,6 +516,90 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<std::vector<EmotionUpdateResult>> set_emotions(
+      const std::string& tenant, std::span<const EmotionUpdate> updates,
+      const OnCommit<std::vector<EmotionUpdateResult>>& on_commit) override {
+    return write([&]() -> Result<std::vector<EmotionUpdateResult>> {
+      std::vector<EmotionUpdateResult> out(updates.size());
+      for (size_t i = 0; i < updates.size(); ++i) {
+        Stmt st = prepare(
+            "UPDATE agent SET emotion = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL "
+            "RETURNING json_array_length(goals)");
+        st.bind(1, core::to_json(emotion_to_json(updates[i].emotion)));
+        st.bind(2, updates[i].agent_id).bind(3, tenant);
+        int rc = st.step();
+        if (rc == SQLITE_ROW) {
+          out[i].updated = true;
+          out[i].goal_count = st.integer(0);
+          rc = st.step();
+        }
+        if (rc != SQLITE_DONE) return db_error("update agent emotion");
+      }
+      return out;
+    }, on_commit);
+  }
+
+  Result<GoalTransfer> transfer_goals(const std::string& tenant, const std::string& from,
+                                      const std::string& to, const TransferPlan& plan,
+                                      const OnCommit<GoalTransfer>& on_commit) override {
+    if (from == to)
+      return make_error(code::kInvalidArgument, "cannot transfer goals to the same agent", "to");
+    return write([&]() -> Result<GoalTransfer> {
+      auto giver = load(tenant, from, false);
+      if (!giver) return located(giver.error(), "from");
+      auto taker = load(tenant, to, false);
+      if (!taker) return located(taker.error(), "to");
+      GoalTransfer t;
+      auto taken = [&](const std::string& id) {
+        for (const Goal& x : taker->agent.goals)
+          if (x.id == id) return true;
+        for (const Goal& x : t.moved)
+          if (x.id == id) return true;
+        return false;
+      };
+      for (const Goal& g : giver->agent.goals) {
+        Goal moved = g;
+        if (taken(moved.id)) {
+          std::string base = g.id + "@" + from;
+          moved.id = base;
+          for (int n = 2; taken(moved.id); ++n) moved.id = base + "." + std::to_string(n);
+        }
+        t.moved.push_back(std::move(moved));
+      }
+      auto events = plan(giver->agent, taker->agent, t.moved);
+      if (!events) return events.error();
+      giver->agent.goals.clear();
+      taker->agent.goals.insert(taker->agent.goals.end(), t.moved.begin(), t.moved.end());
+      for (Row* r : {&*giver, &*taker}) {
+        Stmt st = prepare("UPDATE agent SET goals = ? WHERE seq = ?");
+        st.bind(1, core::to_json(goals_to_json(r->agent.goals))).bind(2, r->seq);
+        if (st.step() != SQLITE_DONE) return db_error("update agent goals");
+      }
+      int64_t now = now_ms();
+      for (auto [row, n] :
+           {std::pair{&*giver, &events->first}, std::pair{&*taker, &events->second}}) {
+        CognitionEvent e;
+        e.id = new_uuid();
+        e.tenant_id = tenant;
+        e.agent_id = row->agent.id;
+        e.type = n->type;
+        e.payload = n->payload;
+        e.ts_ms = n->ts_ms ? *n->ts_ms : now;
+        Stmt st = prepare(
+            "INSERT INTO cognition_event (id, tenant_id, agent_seq, type, payload, ts) VALUES "
+            "(?,?,?,?,?,?)");
+        st.bind(1, e.id).bind(2, tenant).bind(3, row->seq);
+        st.bind(4, std::string(cognition_type_name(e.type)));
+        st.bind(5, core::to_json(e.payload)).bind(6, e.ts_ms);
+        if (st.step() != SQLITE_DONE) return db_error("insert cognition event");
+        t.events.push_back(std::move(e));
+      }
+      t.from = std::move(giver->agent);
+      t.to = std::move(taker->agent);
+      return t;
+    }, on_commit);
+  }
+
   Result<int64_t> count_agents(const std::string& tenant) override {
     std::lock_guard lock(mu_);
     Stmt st = prepare("SELECT count(*) FROM agent WHERE tenant_id = ? AND deleted_at IS NULL");

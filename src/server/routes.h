@@ -6,6 +6,10 @@
 #include "registry/service.h"
 #include "server/server.h"
 
+namespace genesis::emotion {
+class Engine;
+}
+
 namespace genesis::server {
 
 // GET /healthz, GET /metrics
@@ -18,6 +22,10 @@ void add_event_routes(Router& router, registry::Registry& registry);
 void add_capability_routes(Router& router, const auth::TokenSigner& signer);
 // OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc)
 core::Status add_policy_routes(Router& router, registry::Store& store);
+// POST /v1/agents/{id}/heartbeat, GET /v1/agents/{id}/emotion (emotion.cc)
+void add_emotion_routes(Router& router, registry::Registry& registry, emotion::Engine& engine);
+// Mesh message "heartbeat" (emotion.cc)
+void add_emotion_messages(Router& router, emotion::Engine& engine);
 // Mesh messages from peers: "hello", "ping".
 void add_mesh_messages(Router& router, registry::Registry& registry);
 
