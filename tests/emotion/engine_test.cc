@@ -156,6 +156,7 @@ TEST_F(EngineTest, ConcurrentHeartbeatsShareTransactionsAndAllLand) {
   std::vector<Agent> agents;
   for (int i = 0; i < 8; ++i) agents.push_back(spawn("a" + std::to_string(i)));
   constexpr int kPerThread = 200;
+  Engine& eng = engine();  // created before the threads share it
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 8; ++t)
@@ -163,7 +164,7 @@ TEST_F(EngineTest, ConcurrentHeartbeatsShareTransactionsAndAllLand) {
       for (int i = 0; i < kPerThread; ++i) {
         Telemetry tel = healthy();
         tel.task_count = i % 50;  // the last heartbeat of each agent is recognisable
-        if (!engine().heartbeat(tenant(), Heartbeat{agents[t].id, tel, i}).ok()) ++failures;
+        if (!eng.heartbeat(tenant(), Heartbeat{agents[t].id, tel, i}).ok()) ++failures;
       }
     });
   for (auto& th : threads) th.join();
@@ -354,8 +355,8 @@ TEST_F(EngineTest, ConcurrentOffloadsConserveGoals) {
                          i % 2 ? tired() : fresh(0.1 * (i % 7))));
   }
 
-  std::atomic<bool> stop{false};
   std::atomic<int> offloads{0}, errors{0};
+  Engine& eng = engine();  // created before the threads share it
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t)
     threads.emplace_back([&, t] {
@@ -364,8 +365,8 @@ TEST_F(EngineTest, ConcurrentOffloadsConserveGoals) {
         const Agent& a = team[rng() % team.size()];
         if (rng() % 3 == 0) {
           // Flip the agent between exhausted and healthy by heartbeat.
-          auto r = engine().heartbeat(tenant(),
-                                      Heartbeat{a.id, rng() % 2 ? exhausted() : healthy(), {}});
+          auto r =
+              eng.heartbeat(tenant(), Heartbeat{a.id, rng() % 2 ? exhausted() : healthy(), {}});
           if (!r.ok())
             ++errors;
           else if (r->offload)
