@@ -56,7 +56,7 @@ core::Result<core::Array> list_all(Context& ctx, const std::string& query) {
   std::string cursor;
   while (true) {
     std::string target = "/v1/agents?limit=1000" + query;
-    if (!cursor.empty()) target += "&cursor=" + client::url_encode(cursor);
+    add_query(target, "cursor", cursor);
     auto page = call(ctx, "GET", target);
     if (!page) return page.error();
     for (auto& a : page->find("agents")->as_array()) all.push_back(std::move(a));
@@ -124,11 +124,11 @@ void add_agent_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--cursor", *cursor, "continue from a previous page");
     cmd->callback([&ctx, subtree, path, label, all, limit, cursor] {
       std::string q = "/v1/agents?limit=" + std::to_string(*limit);
-      if (!subtree->empty()) q += "&subtree=" + client::url_encode(*subtree);
-      if (!path->empty()) q += "&path=" + client::url_encode(*path);
-      if (!label->empty()) q += "&label=" + client::url_encode(*label);
+      add_query(q, "subtree", *subtree);
+      add_query(q, "path", *path);
+      add_query(q, "label", *label);
       if (*all) q += "&include_deleted=true";
-      if (!cursor->empty()) q += "&cursor=" + client::url_encode(*cursor);
+      add_query(q, "cursor", *cursor);
       auto page = call(ctx, "GET", q);
       if (!page) return;
       if (ctx.json) {
@@ -139,8 +139,7 @@ void add_agent_commands(CLI::App& app, Context& ctx) {
         std::cout << str(a, "id") << "  " << str(a, "path") << "  " << emotion_text(a)
                   << (str(a, "deleted_at").empty() ? "" : "  (deleted)") << "\n";
       }
-      const Value* next = page->find("next_cursor");
-      if (next && next->is_string()) std::cout << "more: --cursor " << next->as_string() << "\n";
+      print_next_cursor(*page);
     });
   }
 

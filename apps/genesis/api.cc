@@ -36,6 +36,15 @@ core::Result<core::Value> call(Context& ctx, const std::string& method, const st
   return json;
 }
 
+void add_query(std::string& target, const char* name, const std::string& value) {
+  if (!value.empty()) target += std::string("&") + name + "=" + client::url_encode(value);
+}
+
+void print_next_cursor(const core::Value& page) {
+  const core::Value* next = page.find("next_cursor");
+  if (next && next->is_string()) std::cout << "more: --cursor " << next->as_string() << "\n";
+}
+
 core::Result<std::string> read_input(const std::string& path) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   std::ifstream f(path, std::ios::binary);

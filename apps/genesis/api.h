@@ -19,6 +19,12 @@ core::Result<core::Value> call(Context& ctx, const std::string& method, const st
 // Prints one error line and sets the exit code.
 void fail(Context& ctx, const std::string& message);
 
+// Appends "&name=<value>" (encoded) to a query string when value is not empty.
+void add_query(std::string& target, const char* name, const std::string& value);
+
+// Prints the hint for the next page of a listing, when the page has one.
+void print_next_cursor(const core::Value& page);
+
 // Reads a file ("-" for standard input).
 core::Result<std::string> read_input(const std::string& path);
 

@@ -96,11 +96,11 @@ void add_detect_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--cursor", *cursor, "continue from a previous page");
     cmd->callback([&ctx, agent, technique, since, until, limit, cursor] {
       std::string q = "/v1/detections?limit=" + std::to_string(*limit);
-      if (!agent->empty()) q += "&agent=" + client::url_encode(*agent);
-      if (!technique->empty()) q += "&technique=" + client::url_encode(*technique);
-      if (!since->empty()) q += "&since=" + client::url_encode(*since);
-      if (!until->empty()) q += "&until=" + client::url_encode(*until);
-      if (!cursor->empty()) q += "&cursor=" + client::url_encode(*cursor);
+      add_query(q, "agent", *agent);
+      add_query(q, "technique", *technique);
+      add_query(q, "since", *since);
+      add_query(q, "until", *until);
+      add_query(q, "cursor", *cursor);
       auto page = call(ctx, "GET", q);
       if (!page) return;
       if (ctx.json) {
@@ -114,8 +114,7 @@ void add_detect_commands(CLI::App& app, Context& ctx) {
                   << str(d, "agent_id") << "  counter-agent " << str(d, "counter_agent_id") << "  " << rules
                   << "\n";
       }
-      const Value* next = page->find("next_cursor");
-      if (next && next->is_string()) std::cout << "more: --cursor " << next->as_string() << "\n";
+      print_next_cursor(*page);
     });
   }
 

@@ -63,9 +63,9 @@ void add_events_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--cursor", *cursor, "continue from a previous page");
     cmd->callback([&ctx, id, since, until, limit, cursor] {
       std::string q = "/v1/agents/" + client::url_encode(*id) + "/events?limit=" + std::to_string(*limit);
-      if (!since->empty()) q += "&since=" + client::url_encode(*since);
-      if (!until->empty()) q += "&until=" + client::url_encode(*until);
-      if (!cursor->empty()) q += "&cursor=" + client::url_encode(*cursor);
+      add_query(q, "since", *since);
+      add_query(q, "until", *until);
+      add_query(q, "cursor", *cursor);
       auto page = call(ctx, "GET", q);
       if (!page) return;
       if (ctx.json) {
@@ -75,8 +75,7 @@ void add_events_commands(CLI::App& app, Context& ctx) {
       for (const Value& e : page->find("events")->as_array())
         std::cout << e.find("ts")->as_string() << "  " << e.find("type")->as_string() << "  "
                   << core::to_json(*e.find("payload")) << "\n";
-      const Value* next = page->find("next_cursor");
-      if (next && next->is_string()) std::cout << "more: --cursor " << next->as_string() << "\n";
+      print_next_cursor(*page);
     });
   }
 }

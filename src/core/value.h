@@ -92,5 +92,7 @@ Result<Value> parse_json(std::string_view text, const JsonOptions& options = {})
 std::string to_json(const Value& v, bool pretty = false);
 void append_json(std::string& out, const Value& v);
 void append_json_string(std::string& out, std::string_view s);
+// Appends code point `cp` (at most 0x10FFFF) encoded as UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
 
 }  // namespace genesis::core

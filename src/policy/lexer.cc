@@ -1,28 +1,13 @@
 #include "policy/lexer.h"
 
+#include "core/value.h"
+
 namespace genesis::policy {
 namespace {
 
 bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-void put_utf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 }  // namespace
 
@@ -277,7 +262,7 @@ core::Result<std::vector<Token>> lex(std::string_view s, std::vector<Comment>* c
                 if (!hex4(&lo)) return err("illegal escape sequence");
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
               }
-              put_utf8(&v, cp);
+              core::append_utf8(v, cp);
               break;
             }
             default: return err("illegal escape sequence");
