@@ -348,26 +348,63 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
   }
 }
 
+// Holds the respond stage for one (tenant, agent, technique): responses to the
+// same key run one after another (the one-live-counter-agent rule), all others
+// in parallel, so their commits group together.
+class Detector::RespondingKey {
+ public:
+  RespondingKey(Detector& d, std::string key) : d_(d), key_(std::move(key)) {
+    std::unique_lock lock(d_.responding_mu_);
+    d_.responding_cv_.wait(lock, [&] { return !d_.responding_.count(key_); });
+    d_.responding_.insert(key_);
+  }
+  ~RespondingKey() {
+    {
+      std::lock_guard lock(d_.responding_mu_);
+      d_.responding_.erase(key_);
+    }
+    d_.responding_cv_.notify_all();
+  }
+
+ private:
+  Detector& d_;
+  std::string key_;
+};
+
 void Detector::respond(const std::string& tenant, Detection& d, IngestResult& out) {
   auto pb = playbook(d.technique);
   if (!pb) return;  // a detection without a playbook is recorded and broadcast only
-  std::lock_guard lock(respond_mu_);
-  // At most one live counter-agent per (agent, technique).
-  auto existing = store_.counter_agents(tenant, d.agent_id);
-  if (!existing.ok()) {
-    out.response_errors.push_back(existing.error());
+  RespondingKey hold(*this, tenant + '\x1f' + d.agent_id + '\x1f' + pb->technique);
+  // At most one live counter-agent per (agent, technique). The registry is the
+  // truth: the child at <agent path>.<label> made for this technique, so a crash
+  // between the spawn and the detector's own records cannot lead to a second one.
+  auto target = registry_.store().get(tenant, d.agent_id);
+  if (!target.ok()) {
+    out.response_errors.push_back(target.error());
     return;
   }
-  for (const auto& r : *existing) {
-    if (r.technique != pb->technique) continue;
-    if (registry_.store().get(tenant, r.id).ok()) {
-      d.counter_agent_id = r.id;
-      (void)store_.set_counter_agent(tenant, d.id, r.id);
-      return;
+  const std::string label = counter_label(*pb);
+  registry::AgentQuery q;
+  q.path = target->path + "." + label;
+  q.label = label;
+  auto live = registry_.store().list(tenant, q);
+  if (!live.ok()) {
+    out.response_errors.push_back(live.error());
+    return;
+  }
+  for (const registry::Agent& a : live->items) {
+    const Value* ca = a.mem_state.find("counter_agent");
+    const Value* technique = ca != nullptr ? ca->find("technique") : nullptr;
+    if (a.parent_id != d.agent_id || technique == nullptr || !technique->is_string() ||
+        technique->as_string() != pb->technique) {
+      continue;
     }
+    d.counter_agent_id = a.id;
+    (void)store_.set_counter_agent(tenant, d.id, a.id);
+    return;
   }
   registry::NewAgent na;
-  na.label = counter_label(*pb);
+  na.label = label;
   na.parent_id = d.agent_id;
   for (const Goal& g : pb->goals) na.goals.push_back({g.id, g.weight, g.ttl});
   na.emotion = registry::Emotion{0.1, 0.9, 0.8, "URGENT", 0.0};
@@ -396,7 +433,7 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
                          pb->image,   pb->policy,    sandbox_json(), spawned->created_at_ms};
   d.counter_agent_id = rec.id;
   // broadcast as soon as the counter-agent is durable in the registry; the
-  // detector's own bookkeeping row follows (it is not what the mesh is told).
+  // detector's own records of the response follow in one transaction.
   Value msg = Value::object();
   msg.set("counter_agent", registry::agent_to_json(*spawned));
   msg.set("technique", pb->technique);
@@ -406,34 +443,24 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   msg.set("urgency", pb->urgency);
   msg.set("sandbox", sandbox_json());
   registry_.bus().publish("counter_agent.spawn", tenant, std::move(msg));
-  if (auto st = store_.add_counter_agent(rec); !st.ok()) out.response_errors.push_back(st.error());
   out.counter_agents.push_back(rec);
-  carry_out(tenant, *pb, *spawned, d);
+  carry_out(tenant, *pb, *spawned, d, std::move(rec), out);
 }
 
 void Detector::carry_out(const std::string& tenant, const Playbook& pb,
-                         const registry::Agent& counter, const Detection& d) {
+                         const registry::Agent& counter, const Detection& d,
+                         CounterAgentRecord record, IngestResult& out) {
   InResponse in;
   int64_t t = now();
-  std::vector<registry::NewEvent> events;
-  std::vector<ActionRecord> actions;
-  {
-    Value p = Value::object();
-    p.set("detection", d.to_json());
-    events.push_back({registry::CognitionType::kPerceive, std::move(p), std::nullopt});
-    Value plan = Value::object();
-    plan.set("goals", registry::goals_to_json(counter.goals));
-    plan.set("policy", pb.policy);
-    events.push_back({registry::CognitionType::kPlan, std::move(plan), std::nullopt});
-  }
+  ResponseRecord response{std::move(record), {}, {}, {}};
   auto contain = [&](const std::string& kind, int64_t ttl_s) -> Value {
     Containment c{tenant, d.agent_id, kind, counter.id, pb.technique, t, t + ttl_s * 1000};
     std::string why = kind + " by counter-agent " + counter.id + " (" + pb.technique + ")";
-    containments_->add(kind, {tenant, d.agent_id}, c.until_ms, why);
+    containments_->add(kind, {tenant, d.agent_id}, c.until_ms, why);  // in force from now on
+    response.containments.push_back(c);
     Value detail = Value::object();
     detail.set("containment", kind);
     detail.set("until", registry::format_time(c.until_ms));
-    if (auto st = store_.add_containment(c); !st.ok()) detail.set("error", error_json(st.error()));
     return detail;
   };
   int64_t max_ttl = 0;
@@ -444,15 +471,8 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
     quarantine_goal = quarantine_goal || g.id == "quarantine";
   }
   auto act = [&](const std::string& action, std::string status, Value detail) {
-    actions.push_back({tenant, counter.id, d.agent_id, d.id, action, status, detail, now()});
-    Value p = Value::object();
-    p.set("action", action);
-    p.set("target_agent_id", d.agent_id);
-    p.set("technique", pb.technique);
-    p.set("detection_id", d.id);
-    p.set("status", std::move(status));
-    p.set("detail", std::move(detail));
-    events.push_back({registry::CognitionType::kAct, std::move(p), std::nullopt});
+    response.actions.push_back(
+        {tenant, counter.id, d.agent_id, d.id, action, std::move(status), std::move(detail), now()});
   };
   // The playbook's policy is enforced even when no goal names it.
   if (pb.policy == "deny:egress" && !egress_goal) act("policy:deny:egress", "done", contain("deny:egress", max_ttl));
@@ -485,12 +505,8 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
       Value detail = Value::object();
       detail.set("evidence_id", e.id);
       detail.set("events", n);
-      if (auto st = store_.add_evidence(e); !st.ok()) {
-        detail.set("error", error_json(st.error()));
-        act(g.id, "failed", std::move(detail));
-      } else {
-        act(g.id, "done", std::move(detail));
-      }
+      response.evidence.push_back(std::move(e));
+      act(g.id, "done", std::move(detail));
     } else if (g.id == "block-dns" || g.id == "block-egress") {
       act(g.id, "done", contain("deny:egress", g.ttl));
     } else if (g.id == "quarantine") {
@@ -524,8 +540,38 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
       }
     }
   }
-  (void)registry_.append_events(tenant, counter.id, events);
-  for (const auto& a : actions) (void)store_.add_action(a);
+  // One transaction for the counter-agent's record, containments, evidence and
+  // actions. Containments are in force in memory either way; when the record is
+  // lost the act events say so.
+  Status recorded = store_.record_response(response);
+  if (!recorded.ok()) {
+    core::Error e = recorded.error();
+    e.message = "records of the response to " + d.technique + " on " + d.agent_id + ": " + e.message;
+    out.response_errors.push_back(e);
+  }
+  std::vector<registry::NewEvent> events;
+  Value perceive = Value::object();
+  perceive.set("detection", d.to_json());
+  events.push_back({registry::CognitionType::kPerceive, std::move(perceive), std::nullopt});
+  Value plan = Value::object();
+  plan.set("goals", registry::goals_to_json(counter.goals));
+  plan.set("policy", pb.policy);
+  events.push_back({registry::CognitionType::kPlan, std::move(plan), std::nullopt});
+  for (const ActionRecord& a : response.actions) {
+    Value p = Value::object();
+    p.set("action", a.action);
+    p.set("target_agent_id", d.agent_id);
+    p.set("technique", pb.technique);
+    p.set("detection_id", d.id);
+    p.set("status", a.status);
+    Value detail = a.detail;
+    if (!recorded.ok()) detail.set("record_error", error_json(recorded.error()));
+    p.set("detail", std::move(detail));
+    events.push_back({registry::CognitionType::kAct, std::move(p), std::nullopt});
+  }
+  if (auto st = registry_.append_events(tenant, counter.id, events); !st.ok()) {
+    out.response_errors.push_back(st.error());
+  }
 }
 
 std::vector<Playbook> Detector::playbooks() const {

@@ -21,7 +21,8 @@
 //   kill-process   the agent is soft-deleted; its subtree (the counter-agent too) stays
 //
 // Thread safety: ingest() and the other methods may be called from many threads.
-// The respond stage is serialized (one mutex) so the one-live-counter-agent rule holds.
+// The respond stage runs one at a time per (tenant, agent, technique), so the
+// one-live-counter-agent rule holds, and in parallel otherwise.
 #pragma once
 
 #include <atomic>
@@ -150,7 +151,7 @@ class Detector {
                  IngestResult& out);
   void respond(const std::string& tenant, Detection& d, IngestResult& out);
   void carry_out(const std::string& tenant, const Playbook& pb, const registry::Agent& counter,
-                 const Detection& d);
+                 const Detection& d, CounterAgentRecord record, IngestResult& out);
   std::shared_ptr<const PolicySet> policy_set() const;
 
   registry::Registry& registry_;
@@ -170,7 +171,12 @@ class Detector {
   struct ContainmentTable;
   std::shared_ptr<ContainmentTable> containments_;
 
-  std::mutex respond_mu_;  // serializes the respond stage (one live counter-agent rule)
+  // Keys (tenant, agent, technique) whose respond stage is running; one response
+  // per key at a time keeps the one-live-counter-agent rule.
+  class RespondingKey;
+  std::mutex responding_mu_;
+  std::condition_variable responding_cv_;
+  std::set<std::string> responding_;
 };
 
 }  // namespace genesis::detect

@@ -3,12 +3,26 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include "registry/registry.h"
 
 namespace genesis::detect {
 namespace {
+
+// The registry's connection to the same file holds the write lock while it
+// commits (well under a millisecond here); SQLite's busy timeout would sleep up
+// to 100 ms a step, so poll finely: 50 µs, then 250 µs, for about 5 s in all.
+int wait_for_lock(void*, int attempts) {
+  if (attempts >= 20100) return 0;
+  std::this_thread::sleep_for(std::chrono::microseconds(attempts < 100 ? 50 : 250));
+  return 1;
+}
 
 using core::Result;
 using core::Status;
@@ -132,8 +146,8 @@ class SqliteDetectStore : public DetectStore {
   ~SqliteDetectStore() override { sqlite3_close(db_); }
 
   Status init() {
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA busy_timeout=5000"}) {
+    sqlite3_busy_handler(db_, wait_for_lock, nullptr);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
       if (sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) return error("pragma");
     }
     if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) return error("schema");
@@ -141,34 +155,24 @@ class SqliteDetectStore : public DetectStore {
   }
 
   Status add_detections(const std::vector<Detection>& ds) override {
-    std::lock_guard lock(mu_);
-    if (!exec("BEGIN IMMEDIATE")) return error("begin");
-    for (const auto& d : ds) {
-      Stmt st(db_,
-              "INSERT INTO detection (id, tenant_id, agent_id, technique, tactic, rules, event, ts, "
-              "counter_agent_id) VALUES (?,?,?,?,?,?,?,?,?)");
-      st.bind(1, d.id).bind(2, d.tenant_id).bind(3, d.agent_id).bind(4, d.technique);
-      st.bind(5, d.tactic).bind(6, core::to_json(strings_json(d.rules)));
-      st.bind(7, core::to_json(d.event)).bind(8, d.ts_ms);
-      if (d.counter_agent_id) st.bind(9, *d.counter_agent_id); else st.bind_null(9);
-      if (st.step() != SQLITE_DONE) {
-        exec("ROLLBACK");
-        return error("insert detection");
+    return write([&]() -> Status {
+      for (const auto& d : ds) {
+        Stmt st(db_,
+                "INSERT INTO detection (id, tenant_id, agent_id, technique, tactic, rules, event, "
+                "ts, counter_agent_id) VALUES (?,?,?,?,?,?,?,?,?)");
+        st.bind(1, d.id).bind(2, d.tenant_id).bind(3, d.agent_id).bind(4, d.technique);
+        st.bind(5, d.tactic).bind(6, core::to_json(strings_json(d.rules)));
+        st.bind(7, core::to_json(d.event)).bind(8, d.ts_ms);
+        if (d.counter_agent_id) st.bind(9, *d.counter_agent_id); else st.bind_null(9);
+        if (st.step() != SQLITE_DONE) return error("insert detection");
       }
-    }
-    if (!exec("COMMIT")) {
-      exec("ROLLBACK");
-      return error("commit");
-    }
-    return {};
+      return {};
+    });
   }
 
   Status set_counter_agent(const std::string& tenant, const std::string& detection_id,
                            const std::string& counter_agent_id) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_, "UPDATE detection SET counter_agent_id = ? WHERE tenant_id = ? AND id = ?");
-    st.bind(1, counter_agent_id).bind(2, tenant).bind(3, detection_id);
-    return st.step() == SQLITE_DONE ? Status{} : error("update detection");
+    return write([&]() -> Status { return link_detection(tenant, detection_id, counter_agent_id); });
   }
 
   Result<Detection> get_detection(const std::string& tenant, const std::string& id) override {
@@ -228,28 +232,44 @@ class SqliteDetectStore : public DetectStore {
     return std::make_pair(std::move(out), next);
   }
 
-  Status add_counter_agent(const CounterAgentRecord& r) override {
-    std::lock_guard lock(mu_);
-    if (!exec("BEGIN IMMEDIATE")) return error("begin");
-    Stmt st(db_,
-            "INSERT INTO counter_agent (id, tenant_id, agent_id, technique, detection_id, image, "
-            "policy, sandbox, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
-    st.bind(1, r.id).bind(2, r.tenant_id).bind(3, r.agent_id).bind(4, r.technique);
-    st.bind(5, r.detection_id).bind(6, r.image).bind(7, r.policy);
-    st.bind(8, core::to_json(r.sandbox)).bind(9, r.created_at_ms);
-    Stmt link(db_, "UPDATE detection SET counter_agent_id = ? WHERE tenant_id = ? AND id = ?");
-    link.bind(1, r.id).bind(2, r.tenant_id).bind(3, r.detection_id);
-    if (st.step() != SQLITE_DONE || link.step() != SQLITE_DONE) {
-      auto e = error("insert counter_agent");
-      exec("ROLLBACK");
-      return e;
-    }
-    if (!exec("COMMIT")) {
-      auto e = error("commit");
-      exec("ROLLBACK");
-      return e;
-    }
-    return {};
+  Status record_response(const ResponseRecord& r) override {
+    return write([&]() -> Status {
+      const CounterAgentRecord& c = r.counter_agent;
+      Stmt st(db_,
+              "INSERT INTO counter_agent (id, tenant_id, agent_id, technique, detection_id, image, "
+              "policy, sandbox, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+      st.bind(1, c.id).bind(2, c.tenant_id).bind(3, c.agent_id).bind(4, c.technique);
+      st.bind(5, c.detection_id).bind(6, c.image).bind(7, c.policy);
+      st.bind(8, core::to_json(c.sandbox)).bind(9, c.created_at_ms);
+      if (st.step() != SQLITE_DONE) return error("insert counter_agent");
+      if (auto s = link_detection(c.tenant_id, c.detection_id, c.id); !s.ok()) return s;
+      for (const auto& k : r.containments) {
+        Stmt ins(db_,
+                 "INSERT INTO containment (tenant_id, agent_id, kind, counter_agent_id, technique, "
+                 "since, until) VALUES (?,?,?,?,?,?,?)");
+        ins.bind(1, k.tenant_id).bind(2, k.agent_id).bind(3, k.kind).bind(4, k.counter_agent_id);
+        ins.bind(5, k.technique).bind(6, k.since_ms).bind(7, k.until_ms);
+        if (ins.step() != SQLITE_DONE) return error("insert containment");
+      }
+      for (const auto& e : r.evidence) {
+        Stmt ins(db_,
+                 "INSERT INTO evidence (id, tenant_id, agent_id, detection_id, counter_agent_id, "
+                 "snapshot, ts) VALUES (?,?,?,?,?,?,?)");
+        ins.bind(1, e.id).bind(2, e.tenant_id).bind(3, e.agent_id).bind(4, e.detection_id);
+        ins.bind(5, e.counter_agent_id).bind(6, core::to_json(e.snapshot)).bind(7, e.ts_ms);
+        if (ins.step() != SQLITE_DONE) return error("insert evidence");
+      }
+      for (const auto& a : r.actions) {
+        Stmt ins(db_,
+                 "INSERT INTO response_action (tenant_id, counter_agent_id, agent_id, detection_id, "
+                 "action, status, detail, ts) VALUES (?,?,?,?,?,?,?,?)");
+        ins.bind(1, a.tenant_id).bind(2, a.counter_agent_id).bind(3, a.agent_id);
+        ins.bind(4, a.detection_id).bind(5, a.action).bind(6, a.status);
+        ins.bind(7, core::to_json(a.detail)).bind(8, a.ts_ms);
+        if (ins.step() != SQLITE_DONE) return error("insert response_action");
+      }
+      return {};
+    });
   }
 
   Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
@@ -267,16 +287,6 @@ class SqliteDetectStore : public DetectStore {
     return out;
   }
 
-  Status add_containment(const Containment& c) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
-            "INSERT INTO containment (tenant_id, agent_id, kind, counter_agent_id, technique, since, "
-            "until) VALUES (?,?,?,?,?,?,?)");
-    st.bind(1, c.tenant_id).bind(2, c.agent_id).bind(3, c.kind).bind(4, c.counter_agent_id);
-    st.bind(5, c.technique).bind(6, c.since_ms).bind(7, c.until_ms);
-    return st.step() == SQLITE_DONE ? Status{} : error("insert containment");
-  }
-
   Result<std::vector<Containment>> active_containments(int64_t now) override {
     std::lock_guard lock(mu_);
     Stmt st(db_,
@@ -289,17 +299,6 @@ class SqliteDetectStore : public DetectStore {
                      st.i64(6)});
     }
     return out;
-  }
-
-  Status add_action(const ActionRecord& a) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
-            "INSERT INTO response_action (tenant_id, counter_agent_id, agent_id, detection_id, "
-            "action, status, detail, ts) VALUES (?,?,?,?,?,?,?,?)");
-    st.bind(1, a.tenant_id).bind(2, a.counter_agent_id).bind(3, a.agent_id);
-    st.bind(4, a.detection_id).bind(5, a.action).bind(6, a.status);
-    st.bind(7, core::to_json(a.detail)).bind(8, a.ts_ms);
-    return st.step() == SQLITE_DONE ? Status{} : error("insert response_action");
   }
 
   Result<std::vector<ActionRecord>> actions(const std::string& tenant,
@@ -315,16 +314,6 @@ class SqliteDetectStore : public DetectStore {
                      st.json(6), st.i64(7)});
     }
     return out;
-  }
-
-  Status add_evidence(const Evidence& e) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
-            "INSERT INTO evidence (id, tenant_id, agent_id, detection_id, counter_agent_id, "
-            "snapshot, ts) VALUES (?,?,?,?,?,?,?)");
-    st.bind(1, e.id).bind(2, e.tenant_id).bind(3, e.agent_id).bind(4, e.detection_id);
-    st.bind(5, e.counter_agent_id).bind(6, core::to_json(e.snapshot)).bind(7, e.ts_ms);
-    return st.step() == SQLITE_DONE ? Status{} : error("insert evidence");
   }
 
   Result<std::vector<Evidence>> evidence(const std::string& tenant,
@@ -343,13 +332,14 @@ class SqliteDetectStore : public DetectStore {
   }
 
   Status add_decision(const Decision& d) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
-            "INSERT INTO egress_decision (tenant_id, agent_id, subject, decision, reason, ts) "
-            "VALUES (?,?,?,?,?,?)");
-    st.bind(1, d.tenant_id).bind(2, d.agent_id).bind(3, d.subject).bind(4, d.decision);
-    st.bind(5, d.reason).bind(6, d.ts_ms);
-    return st.step() == SQLITE_DONE ? Status{} : error("insert decision");
+    return write([&]() -> Status {
+      Stmt st(db_,
+              "INSERT INTO egress_decision (tenant_id, agent_id, subject, decision, reason, ts) "
+              "VALUES (?,?,?,?,?,?)");
+      st.bind(1, d.tenant_id).bind(2, d.agent_id).bind(3, d.subject).bind(4, d.decision);
+      st.bind(5, d.reason).bind(6, d.ts_ms);
+      return st.step() == SQLITE_DONE ? Status{} : error("insert decision");
+    });
   }
 
   Result<std::vector<Decision>> decisions(const std::string& tenant,
@@ -390,6 +380,47 @@ class SqliteDetectStore : public DetectStore {
     return {std::move(d), st.i64(9)};
   }
 
+  // Group commit, as in the registry's store: each write runs in the open group
+  // transaction under its own savepoint (a failed write rolls back alone); the
+  // writer that finds nobody queued behind it commits the group with one fsync
+  // and wakes the others. Every writer returns only once its group is durable.
+  template <typename Op>
+  Status write(Op&& op) {
+    queued_writers_.fetch_add(1, std::memory_order_acq_rel);
+    std::unique_lock lock(mu_);
+    queued_writers_.fetch_sub(1, std::memory_order_acq_rel);
+    if (!group_open_) {
+      if (!exec("BEGIN IMMEDIATE")) return error("begin");
+      group_open_ = true;
+      ++group_;
+    }
+    const uint64_t my_group = group_;
+    if (!exec("SAVEPOINT op")) return error("savepoint");
+    Status result = op();
+    if (!result.ok()) (void)exec("ROLLBACK TO op");
+    (void)exec("RELEASE op");
+    if (queued_writers_.load(std::memory_order_acquire) == 0) {
+      if (!exec("COMMIT")) {
+        commit_error_[my_group] = error("commit");
+        (void)exec("ROLLBACK");
+      }
+      group_open_ = false;
+      committed_group_ = my_group;
+      committed_.notify_all();
+    } else {
+      committed_.wait(lock, [&] { return committed_group_ >= my_group; });
+    }
+    if (auto it = commit_error_.find(my_group); it != commit_error_.end()) return it->second;
+    return result;
+  }
+
+  Status link_detection(const std::string& tenant, const std::string& detection_id,
+                        const std::string& counter_agent_id) {
+    Stmt st(db_, "UPDATE detection SET counter_agent_id = ? WHERE tenant_id = ? AND id = ?");
+    st.bind(1, counter_agent_id).bind(2, tenant).bind(3, detection_id);
+    return st.step() == SQLITE_DONE ? Status{} : error("link detection to its counter-agent");
+  }
+
   bool exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
 
   core::Error error(const std::string& what) {
@@ -399,6 +430,12 @@ class SqliteDetectStore : public DetectStore {
 
   std::mutex mu_;  // one connection; serializes every statement
   sqlite3* db_;
+  std::atomic<int> queued_writers_{0};
+  std::condition_variable committed_;
+  bool group_open_ = false;
+  uint64_t group_ = 0;            // the open (or last) group
+  uint64_t committed_group_ = 0;  // the last group whose commit finished
+  std::map<uint64_t, core::Error> commit_error_;  // groups whose COMMIT failed
 };
 
 }  // namespace

@@ -3,8 +3,8 @@
 // evidence and egress decisions. Internal to src/detect.
 //
 // The embedded implementation is SQLite: its own connection to the same file as
-// the registry (WAL lets both work), its own tables. Every write is one
-// transaction, durable when it returns.
+// the registry (WAL lets both work), its own tables. Every write is atomic and
+// durable when it returns; concurrent writes share one commit (group commit).
 //
 // Thread safety: all methods may be called from any thread (one mutex).
 #pragma once
@@ -104,6 +104,14 @@ struct Decision {
   core::Value to_json() const;
 };
 
+// Everything one counter-agent's response leaves behind, written together.
+struct ResponseRecord {
+  CounterAgentRecord counter_agent;
+  std::vector<Containment> containments;
+  std::vector<Evidence> evidence;
+  std::vector<ActionRecord> actions;
+};
+
 class DetectStore {
  public:
   virtual ~DetectStore() = default;
@@ -115,17 +123,15 @@ class DetectStore {
   virtual core::Result<std::pair<std::vector<Detection>, std::optional<std::string>>> list_detections(
       const std::string& tenant, const DetectionQuery& query) = 0;
 
-  // Records the counter-agent and links its detection to it, in one transaction.
-  virtual core::Status add_counter_agent(const CounterAgentRecord& record) = 0;
+  // Records the counter-agent, links its detection to it and stores its
+  // containments, evidence and actions: all or nothing.
+  virtual core::Status record_response(const ResponseRecord& response) = 0;
   virtual core::Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
                                                                        const std::string& agent_id) = 0;
-  virtual core::Status add_containment(const Containment& c) = 0;
   // Every containment still in force at `now_ms` (all tenants), for start-up.
   virtual core::Result<std::vector<Containment>> active_containments(int64_t now_ms) = 0;
-  virtual core::Status add_action(const ActionRecord& a) = 0;
   virtual core::Result<std::vector<ActionRecord>> actions(const std::string& tenant,
                                                           const std::string& detection_id) = 0;
-  virtual core::Status add_evidence(const Evidence& e) = 0;
   virtual core::Result<std::vector<Evidence>> evidence(const std::string& tenant,
                                                        const std::string& agent_id) = 0;
   virtual core::Status add_decision(const Decision& d) = 0;

@@ -7,17 +7,28 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "registry/registry.h"
 
 namespace genesis::registry {
 namespace {
+
+// Another connection to the file (the detector's) holds the write lock. SQLite's
+// busy timeout sleeps in steps of up to 100 ms, far longer than a commit takes
+// here, so poll finely instead: 50 µs, then 250 µs, for about 5 s in all.
+int wait_for_lock(void*, int attempts) {
+  if (attempts >= 20100) return 0;
+  std::this_thread::sleep_for(std::chrono::microseconds(attempts < 100 ? 50 : 250));
+  return 1;
+}
 
 using core::Error;
 using core::make_error;
@@ -144,7 +155,7 @@ class SqliteStore final : public Store {
       return make_error(code::kUnavailable,
                         "cannot open SQLite store " + path + ": " +
                             (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
-    sqlite3_busy_timeout(db_, 5000);
+    sqlite3_busy_handler(db_, wait_for_lock, nullptr);
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                                "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
                                "PRAGMA cache_size=-65536", "PRAGMA mmap_size=268435456"}) {
@@ -258,7 +269,9 @@ class SqliteStore final : public Store {
       hi = range_end(lo);
       sql += " AND (path = ?5 OR (path >= ?3 AND path < ?4))";
     }
-    if (q.label) sql += " AND label = ?6";
+    // With a tree or path range, the range is the selective part: "+label" keeps
+    // the planner off the label index (thousands of agents may share a label).
+    if (q.label) sql += lo.empty() ? " AND label = ?6" : " AND +label = ?6";
     if (!q.include_deleted) sql += " AND deleted_at IS NULL";
     sql += " ORDER BY seq LIMIT ?7";
     Stmt st = prepare(sql);

