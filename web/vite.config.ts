@@ -17,7 +17,12 @@ function serviceWorker(): Plugin {
         .filter((f) => !f.endsWith('.map') && f !== 'index.html')
         .sort()
         .map((f) => `/${f}`);
-      const version = createHash('sha256').update(assets.join('\n')).digest('hex').slice(0, 12);
+      // index.html is precached as "/" too: its own text (and the preboot inlined
+      // into it) must give a new version when it changes, not just asset names.
+      const page = ['./index.html', './src/preboot.ts']
+        .map((f) => readFileSync(fileURLToPath(new URL(f, import.meta.url)), 'utf8'))
+        .join('\n');
+      const version = createHash('sha256').update(assets.join('\n')).update(page).digest('hex').slice(0, 12);
       const src = readFileSync(fileURLToPath(new URL('./src/sw.ts', import.meta.url)), 'utf8');
       const out = await transformWithOxc(src, 'sw.ts', { lang: 'ts' });
       const code =
@@ -33,14 +38,29 @@ function serviceWorker(): Plugin {
 /**
  * Inlines src/preboot.ts into index.html as a classic script in <head>, so the
  * boot's requests start while the HTML is parsed, before the bundle arrives.
+ * In the built page the bundle's entry is only preloaded (fetched and compiled)
+ * and the preboot imports it once this tab is announced: the main thread is
+ * free for the registration's few callbacks instead of busy evaluating the
+ * shell, which waits for the registration anyway.
  */
 function preboot(): Plugin {
   return {
     name: 'genesis-preboot',
-    async transformIndexHtml(html) {
-      const src = readFileSync(fileURLToPath(new URL('./src/preboot.ts', import.meta.url)), 'utf8');
-      const out = await transformWithOxc(src.replace(/^export /gm, ''), 'preboot.ts', { lang: 'ts' });
-      return html.replace('<!--genesis-preboot-->', `<script>${out.code}preboot();</script>`);
+    transformIndexHtml: {
+      order: 'post',
+      async handler(html, ctx) {
+        if (!html.includes('<!--genesis-preboot-->')) return html;
+        const src = readFileSync(fileURLToPath(new URL('./src/preboot.ts', import.meta.url)), 'utf8');
+        const out = await transformWithOxc(src.replace(/^export /gm, ''), 'preboot.ts', { lang: 'ts' });
+        let entry = 'null';
+        if (ctx.bundle) {
+          const tag = /<script type="module" crossorigin src="([^"]+)"><\/script>/.exec(html);
+          if (!tag) throw new Error('genesis-preboot: no entry script in index.html');
+          entry = JSON.stringify(tag[1]);
+          html = html.replace(tag[0], `<link rel="modulepreload" crossorigin href="${tag[1]}">`);
+        }
+        return html.replace('<!--genesis-preboot-->', `<script>${out.code}preboot(${entry});</script>`);
+      },
     },
   };
 }

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   server::add_health_routes(router, metrics);
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
-  server::add_capability_routes(router, signer);
+  server::add_capability_routes(router, signer, reg);
   if (auto s = server::add_policy_routes(router, reg.store()); !s) return fail("load policies", s.error());
   server::add_mesh_messages(router, reg);
   server::add_emotion_routes(router, reg, emotion_engine);

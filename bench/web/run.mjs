@@ -7,6 +7,8 @@
 //   node bench/web/run.mjs [build-dir]
 //   env: GENESIS_BENCH_SIZES=1000,10000,50000 (empty: boot only)  GENESIS_BENCH_MS=5000 (FPS window)
 //        GENESIS_BENCH_RUNS=cold,warm (boot samples)  GENESIS_BENCH_JSON=path
+//        GENESIS_BENCH_BOOT_BASELINE=DIR (another build's web/dist: warm boots of both,
+//        interleaved, 30 each, to compare a change against its baseline in one run)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,28 +51,34 @@ async function daemon(webDir) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
+async function bootOf(page, url) {
+  // Wait passively, on the network, for the boot report the shell posts
+  // (POST /v1/agents/{id}/events with boot_ms): polling from the page would
+  // inject Playwright's script into the main thread the boot is racing for.
+  const reported = page.waitForRequest((r) => r.method() === 'POST' && /\/v1\/agents\/[^/]+\/events$/.test(r.url()), { timeout: 30000 });
+  await page.goto(url + '/', { waitUntil: 'commit' });
+  await reported.catch(() => undefined);
+  await page.waitForFunction(() => window.__genesis && (window.__genesis.bootMs !== null || window.__genesis.error), null, { timeout: 30000 });
+  await page.waitForFunction(() => window.__genesis.firstFrameMs !== null, null, { timeout: 30000 }).catch(() => {});
+  return page.evaluate(() => ({ boot: window.__genesis.bootMs, warm: window.__genesis.warm, first: window.__genesis.firstFrameMs }));
+}
+
 async function bootBench(browser, url) {
-  const bootOf = async (page) => {
-    await page.goto(url + '/');
-    await page.waitForFunction(() => window.__genesis && (window.__genesis.bootMs !== null || window.__genesis.error), null, { timeout: 30000 });
-    await page.waitForFunction(() => window.__genesis.firstFrameMs !== null, null, { timeout: 30000 }).catch(() => {});
-    return page.evaluate(() => ({ boot: window.__genesis.bootMs, warm: window.__genesis.warm, first: window.__genesis.firstFrameMs }));
-  };
   const cold = [], warm = [];
   for (let i = 0; i < coldRuns; i++) {
     const ctx = await browser.newContext({ viewport });
     const page = await ctx.newPage();
-    cold.push(await bootOf(page));
+    cold.push(await bootOf(page, url));
     await ctx.close();
   }
   const ctx = await browser.newContext({ viewport });
   let page = await ctx.newPage();
-  await bootOf(page);
+  await bootOf(page, url);
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.close();
   for (let i = 0; i < warmRuns; i++) {
     page = await ctx.newPage();
-    const r = await bootOf(page);
+    const r = await bootOf(page, url);
     if (!r.warm) throw new Error('second visit was not served by the Service Worker');
     warm.push(r);
     await page.close();
@@ -82,6 +90,30 @@ async function bootBench(browser, url) {
     warm_boot_min_ms: Math.min(...warm.map((r) => r.boot)), warm_boot_max_ms: Math.max(...warm.map((r) => r.boot)),
     cold_samples: cold.length, warm_samples: warm.length,
   };
+}
+
+// Warm boots of two builds, interleaved so drift in the machine's load hits both.
+async function bootAB(browser, sides, n = 30) {
+  for (const side of sides) {
+    side.ctx = await browser.newContext({ viewport });
+    const page = await side.ctx.newPage();
+    await bootOf(page, side.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.close();
+    side.boots = [];
+  }
+  for (let i = 0; i < n; i++) {
+    for (const side of sides) {
+      const page = await side.ctx.newPage();
+      const r = await bootOf(page, side.url);
+      if (!r.warm) throw new Error('second visit was not served by the Service Worker');
+      side.boots.push(r.boot);
+      await page.close();
+    }
+  }
+  for (const side of sides) await side.ctx.close();
+  const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(0.9 * (xs.length - 1))];
+  return sides.map((s) => ({ name: s.name, warm_boot_ms: median(s.boots), warm_boot_min_ms: Math.min(...s.boots), warm_boot_p90_ms: p90(s.boots), samples: s.boots.length }));
 }
 
 async function scene(browser, url, page, n, renderer) {
@@ -116,6 +148,21 @@ async function main() {
   console.log(`== shell boot (headless Chromium, genesisd on 127.0.0.1, medians of ${results.boot.cold_samples} cold / ${results.boot.warm_samples} warm)`);
   console.log(`cold boot ${fmt(results.boot.cold_boot_ms)} ms  first frame ${fmt(results.boot.cold_first_frame_ms)} ms`);
   console.log(`warm boot ${fmt(results.boot.warm_boot_ms)} ms (min ${fmt(results.boot.warm_boot_min_ms)}, max ${fmt(results.boot.warm_boot_max_ms)})  first frame ${fmt(results.boot.warm_first_frame_ms)} ms`);
+  if (process.env.GENESIS_BENCH_BOOT_BASELINE) {
+    const base = await daemon(resolve(process.env.GENESIS_BENCH_BOOT_BASELINE));
+    const cur = await daemon(join(web, 'dist'));
+    const b = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+    try {
+      results.boot_ab = await bootAB(b, [{ name: 'baseline', url: base.url }, { name: 'this build', url: cur.url }]);
+    } finally {
+      await b.close();
+      base.stop();
+      cur.stop();
+    }
+    for (const r of results.boot_ab) {
+      console.log(`warm boot, ${r.name.padEnd(10)} ${fmt(r.warm_boot_ms)} ms median (min ${fmt(r.warm_boot_min_ms)}, p90 ${fmt(r.warm_boot_p90_ms)}) over ${r.samples} interleaved`);
+    }
+  }
 
   const d2 = await daemon(join(web, 'build/bench-dist'));
   const gpu = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...FLAGS, ...WEBGPU] });

@@ -29,8 +29,6 @@ Result<bool> parse_bool(const Request& req, const std::string& name) {
   return make_error(code::kInvalidArgument, "must be true or false", name);
 }
 
-namespace {
-
 Result<registry::NewAgent> new_agent_from_json(const Value& body) {
   if (!body.is_object()) return make_error(code::kInvalidArgument, "agent must be a JSON object");
   registry::NewAgent n;
@@ -69,6 +67,8 @@ Result<registry::NewAgent> new_agent_from_json(const Value& body) {
   if (auto s = registry::validate_label(n.label); !s) return s.error();
   return n;
 }
+
+namespace {
 
 Result<registry::AgentPatch> patch_from_json(const Value& body) {
   if (!body.is_object()) return make_error(code::kInvalidArgument, "patch must be a JSON object");

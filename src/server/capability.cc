@@ -1,4 +1,8 @@
 // POST /auth/capability: a signed capability token for a tab or agent.
+// With "spawn" (a POST /v1/agents body) the caller's agent is spawned first and
+// the token names it: a tab boots with one round trip instead of two.
+#include <optional>
+
 #include "server/routes.h"
 
 namespace genesis::server {
@@ -10,30 +14,51 @@ namespace {
 constexpr int64_t kTokenLifetimeMs = 12 * 3600 * 1000;
 }
 
-void add_capability_routes(Router& router, const auth::TokenSigner& signer) {
-  router.add("POST", "/auth/capability", [&signer](Request& req) {
+void add_capability_routes(Router& router, const auth::TokenSigner& signer,
+                           registry::Registry& reg) {
+  router.add("POST", "/auth/capability", [&signer, &reg](Request& req) {
     auth::Capability cap;
     cap.tenant_id = req.tenant;
     cap.subject = "tab";
+    std::optional<registry::NewAgent> spawn;
     if (!req.body.empty()) {
       auto body = req.json();
       if (!body) return error_response(body.error());
       if (!body->is_object()) return error_response(make_error(code::kInvalidArgument, "body must be an object"));
       for (const auto& [k, v] : body->as_object()) {
-        if (k != "agent_label") return error_response(make_error(code::kInvalidArgument, "unknown field \"" + k + "\""));
-        if (!v.is_string()) return error_response(make_error(code::kInvalidArgument, "must be a string", "agent_label"));
-        if (auto s = registry::validate_label(v.as_string()); !s) return error_response(s.error());
-        cap.subject = v.as_string();
+        if (k == "agent_label") {
+          if (!v.is_string()) return error_response(make_error(code::kInvalidArgument, "must be a string", "agent_label"));
+          if (auto s = registry::validate_label(v.as_string()); !s) return error_response(s.error());
+          cap.subject = v.as_string();
+        } else if (k == "spawn") {
+          auto n = new_agent_from_json(v);
+          if (!n) {
+            core::Error e = n.error();
+            e.where = "spawn" + (e.where.empty() ? "" : "." + e.where);
+            return error_response(e);
+          }
+          spawn = std::move(*n);
+        } else {
+          return error_response(make_error(code::kInvalidArgument, "unknown field \"" + k + "\""));
+        }
       }
+    }
+    std::optional<registry::Agent> agent;
+    if (spawn) {
+      auto a = reg.spawn_one(req.tenant, *spawn);
+      if (!a) return error_response(a.error());
+      agent = std::move(*a);
+      cap.subject = agent->id;  // the token names the agent it was issued with
     }
     cap.issued_at_ms = registry::now_ms();
     cap.expires_at_ms = cap.issued_at_ms + kTokenLifetimeMs;
     cap.nonce = registry::new_uuid();
-    core::Value out = core::Object{{"token", signer.issue(cap)},
-                                   {"tenant_id", cap.tenant_id},
-                                   {"subject", cap.subject},
-                                   {"expires_at", registry::format_time(cap.expires_at_ms)}};
-    return Response::json(201, out);
+    core::Object out{{"token", signer.issue(cap)},
+                     {"tenant_id", cap.tenant_id},
+                     {"subject", cap.subject},
+                     {"expires_at", registry::format_time(cap.expires_at_ms)}};
+    if (agent) out.emplace_back("agent", registry::agent_to_json(*agent));
+    return Response::json(201, core::Value(std::move(out)));
   });
 }
 

@@ -213,6 +213,31 @@ TEST_F(ApiTest, CapabilityTokensAreSigned) {
   refused("POST", "/auth/capability", R"({"agent_label":"no spaces"})", 400, "invalid_argument");
 }
 
+// A tab boots with one request: its agent is spawned and the token names it.
+TEST_F(ApiTest, CapabilityWithSpawnCreatesTheAgentTheTokenNames) {
+  Value t = ok("POST", "/auth/capability",
+               R"({"agent_label":"tab","spawn":{"label":"tab","mem_state":{"kind":"tab"},"goals":[]}})", 201);
+  const Value* agent = t.find("agent");
+  ASSERT_NE(agent, nullptr);
+  std::string id = agent->find("id")->as_string();
+  EXPECT_EQ(t.find("subject")->as_string(), id);
+  EXPECT_EQ(agent->find("label")->as_string(), "tab");
+  Value stored = ok("GET", "/v1/agents/" + id, "", 200);
+  EXPECT_EQ(core::to_json(*stored.find("mem_state")), R"({"kind":"tab"})");
+  // A bad agent is refused by field and nothing is spawned.
+  Value before = ok("GET", "/v1/agents?limit=1000", "", 200);
+  refused("POST", "/auth/capability", R"({"spawn":{"label":"tab bad"}})", 400, "invalid_argument");
+  auto r = http_.request("POST", "/auth/capability", R"({"spawn":{"label":"ok","goals":[{"id":1}]}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("spawn.goals"), std::string::npos) << r->body;
+  refused("POST", "/auth/capability", R"({"spawn":[]})", 400, "invalid_argument");
+  refused("POST", "/auth/capability", R"({"spawn":{"label":"x","parent_id":"00000000-0000-4000-8000-000000000000"}})",
+          404, "not_found");
+  Value after = ok("GET", "/v1/agents?limit=1000", "", 200);
+  EXPECT_EQ(core::to_json(after), core::to_json(before));
+}
+
 TEST(StaticShell, ServesFilesAndFallsBackToTheShell) {
   auto web = testing::make_temp_dir("web");
   std::ofstream(web / "index.html") << "<!doctype html><title>Genesis</title>";

@@ -95,6 +95,10 @@ describe('boot', () => {
     expect(agent.status).toBe(200);
     expect(agent.data.label).toBe('tab');
     expect(agent.data.mem_state.kind).toBe('tab');
+    // One request spawned it (the preboot's POST /auth/capability with "spawn"):
+    // this tab has exactly one live agent.
+    const tabs = await api(daemon.url, 'GET', '/v1/agents?label=tab&limit=1000');
+    expect(tabs.data.agents.map((a: any) => a.id)).toEqual([g.id]);
     await expect(page.textContent('#boot-status')).resolves.toMatch(/booted in \d+ ms/);
     // The boot time is reported to genesisd as a perceive event of the tab's agent.
     const events = await poll(
@@ -108,6 +112,31 @@ describe('boot', () => {
       () => api(daemon.url, 'GET', `/v1/agents/${g.id}`),
       (r) => r.status === 404 || r.data?.deleted_at != null,
     );
+  });
+
+  it('boots the slow way, with one agent, when the preboot cannot register', async () => {
+    const c = await browser.newContext();
+    const page = await c.newPage();
+    page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    // The preboot's combined request fails; the shell must still register, announce
+    // and leave exactly one agent for the tab.
+    await page.route('**/auth/capability', (route) =>
+      (route.request().postData() ?? '').includes('"spawn"')
+        ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' })
+        : route.continue(),
+    );
+    await page.goto(daemon.url + '/');
+    await page.waitForFunction(() => window.__genesis?.bootMs !== null || window.__genesis?.error !== null, null, { timeout: 30000 });
+    const g = await page.evaluate(() => ({ id: window.__genesis.agentId, error: window.__genesis.error }));
+    expect(g.error).toBeNull();
+    const agent = await api(daemon.url, 'GET', `/v1/agents/${g.id}`);
+    expect(agent.status).toBe(200);
+    expect(agent.data.label).toBe('tab');
+    const pageAgents = (await api(daemon.url, 'GET', '/v1/agents?label=tab&limit=1000')).data.agents.filter(
+      (a: any) => a.deleted_at == null,
+    );
+    expect(pageAgents.map((a: any) => a.id)).toContain(g.id);
+    await c.close();
   });
 
   it('boots the second visit from the Service Worker cache', async () => {
@@ -264,6 +293,68 @@ for (const renderer of ['webgl2', 'webgpu'] as const) {
         expect(ch[want]).toBeGreaterThan(150);
         for (let k = 0; k < 3; k++) if (k !== want) expect(ch[want]! - ch[k]!).toBeGreaterThan(80);
         expect(litPixels(img)).toBeGreaterThan(500);
+      }
+      await page.close();
+    });
+
+    it('pulses a detection red on the agent and draws its counter-agent blue, linked to it', async () => {
+      const victim = await spawn(`victim-${renderer}`, { emotion: { pleasure: 0.3333, arousal: 1, dominance: 0.5, label: 'CALM', fatigue: 0 } });
+      const page = await openShell(c, daemon.url, `?renderer=${renderer}`);
+      await waitForAgent(page, victim.id);
+      await waitForRest(page);
+      const look = async (id: string) => {
+        await page.evaluate((aid) => {
+          const v = window.__genesis.view!;
+          v.focus(v.model.nodes.get(aid)!);
+          v.camera.distance = 60;
+        }, id);
+        await waitFrames(page);
+        const p = await screenOf(page, id);
+        return meanColor(decodePng(await page.screenshot()), p.x, p.y, 3);
+      };
+      const before = await look(victim.id);
+      expect(before[1] - before[0]).toBeGreaterThan(80); // green: its emotion colour
+      // A sensor reports DNS exfiltration by the agent (POST /v1/telemetry).
+      const label = '4a7f0102c3e5b9aa0d11f23e6c7b8d9e0f1a2b3c4d5e6f70819a';
+      const sent = await api(daemon.url, 'POST', '/v1/telemetry', {
+        agent_id: victim.id,
+        telemetry: { event: 'dns', dns: { question: { name: `${label}.t.attacker.example`, type: 'CNAME' } } },
+      });
+      expect(sent.status).toBe(200);
+      expect(sent.data.detections[0].technique).toBe('T1071.004');
+      const counterId: string = sent.data.counter_agents[0].id;
+      await waitForAgent(page, counterId);
+      const seen = await page.evaluate(
+        ([vid, cid]) => {
+          const m = window.__genesis.view!.model;
+          const v = m.nodes.get(vid!)!;
+          const ca = m.nodes.get(cid!)!;
+          return { detections: v.detections.length, counter: ca.counter, parent: ca.agent.parent_id, links: [...m.links().counter] };
+        },
+        [victim.id, counterId],
+      );
+      expect(seen.detections).toBe(1);
+      expect(seen.counter).toBe(true);
+      expect(seen.parent).toBe(victim.id);
+      expect(seen.links).toContain(1);
+      // The pulse swings between mostly and fully red: sample it over a period.
+      let redder = -255;
+      for (let i = 0; i < 6 && redder <= 100; i++) {
+        const [r, g] = await look(victim.id);
+        redder = Math.max(redder, r - g);
+        await page.waitForTimeout(110);
+      }
+      expect(redder).toBeGreaterThan(100);
+      const [r, g, b] = await look(counterId);
+      expect(b).toBeGreaterThan(150);
+      expect(b - r).toBeGreaterThan(80);
+      expect(b - g).toBeGreaterThan(40);
+      if (renderer === 'webgl2') {
+        await page.evaluate(() => {
+          window.__genesis.view!.camera.distance = 160;
+        });
+        await waitFrames(page);
+        writeFileSync(join(SHOTS, 'detection.png'), await page.screenshot());
       }
       await page.close();
     });

@@ -1,15 +1,20 @@
 // The boot sequence (seed, "tab == pid == agent == peer"):
 //   1. register the Service Worker (not awaited: a warm visit is already controlled by it);
-//   2. take this tab's Web Lock and obtain a capability token (in parallel);
-//   3. spawn this tab's agent while joining the /v1/mesh WebSocket (in parallel);
-//   4. announce ({"type":"hello"}) and stop the clock: boot_ms is measured from
-//      navigation start (performance.timeOrigin), so it includes loading the page.
+//   2. take this tab's Web Lock; obtain a capability token and spawn this tab's
+//      agent in one request (POST /auth/capability with "spawn");
+//   3. join the /v1/mesh WebSocket and announce ({"type":"hello"}); boot_ms is
+//      navigation start (performance.timeOrigin) to "hello.ok", so it includes
+//      loading the page.
+// Steps 2 and 3 normally run in the preboot script inlined in index.html
+// (src/preboot.ts), before the bundle is even parsed; boot() adopts the result.
 // Nothing here waits for the renderer, the layout or the fleet list.
 
 import { Api } from './api';
 import { MeshClient, meshUrl, type MeshHandlers } from './mesh';
-import { tabMemory } from './preboot';
-import { toAgent, type Agent, type Capability } from './types';
+import { acquireTabLock, tabMemory, type PrebootState } from './preboot';
+
+export { acquireTabLock };
+import { toAgent, type Agent } from './types';
 
 export interface BootResult {
   api: Api;
@@ -22,7 +27,6 @@ export interface BootResult {
   warm: boolean;
 }
 
-const TAB_KEY = 'genesis.tab';
 const TABS_KEY = 'genesis.tabs';
 
 export function registerServiceWorker(): void {
@@ -30,39 +34,6 @@ export function registerServiceWorker(): void {
   navigator.serviceWorker.register('/genesis-sw.js', { scope: '/' }).catch((e: unknown) => {
     console.warn('genesis: service worker registration failed', e);
   });
-}
-
-function newTabId(): string {
-  return crypto.randomUUID();
-}
-
-/**
- * One agent per tab: the tab id lives in sessionStorage (it survives reloads) and
- * is guarded by a Web Lock held for the page's life. A duplicated tab copies
- * sessionStorage but cannot take the lock, so it picks a fresh id.
- */
-export async function acquireTabLock(): Promise<string> {
-  let id = sessionStorage.getItem(TAB_KEY) ?? newTabId();
-  if (!navigator.locks) {
-    sessionStorage.setItem(TAB_KEY, id);
-    return id;
-  }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const got = await new Promise<boolean>((resolve) => {
-      void navigator.locks.request(`genesis-tab:${id}`, { ifAvailable: true }, (lock) => {
-        resolve(lock !== null);
-        // Held until the page goes away.
-        return lock ? new Promise<void>(() => undefined) : undefined;
-      });
-    });
-    if (got) {
-      sessionStorage.setItem(TAB_KEY, id);
-      return id;
-    }
-    id = newTabId();
-  }
-  sessionStorage.setItem(TAB_KEY, id);
-  return id;
 }
 
 function readTabs(): Record<string, string> {
@@ -106,17 +77,9 @@ export async function reapOrphanTabs(api: Api, selfTab: string): Promise<number>
   return reaped;
 }
 
-/** What index.html's inline preboot script (src/preboot.ts) started before the bundle loaded. */
-interface Preboot {
-  capability: Promise<Capability>;
-  agent: Promise<unknown>;
-  ws: WebSocket | null;
-  early: string[];
-}
-
 declare global {
   interface Window {
-    __genesisPreboot?: Preboot;
+    __genesisPreboot?: PrebootState;
   }
 }
 
@@ -127,25 +90,40 @@ export async function boot(handlers: MeshHandlers, api = new Api()): Promise<Boo
   registerServiceWorker();
   const pre = window.__genesisPreboot;
   window.__genesisPreboot = undefined;
-  const locked = acquireTabLock();
-  // The preboot script already asked for the token, the agent and the socket
-  // while the bundle loaded; fall back to doing it here if it could not.
-  const cap = pre ? await pre.capability.catch(() => api.capability('tab')) : await api.capability('tab');
+  const mesh = new MeshClient(() => meshUrl(location, api.token), handlers);
+
+  // Usually the preboot script has registered and announced this tab's agent
+  // while the bundle loaded: adopt its socket and the messages it kept.
+  const session = pre ? await pre.session.catch(() => null) : null;
+  const announced = pre && session ? await pre.announced.catch((e: unknown) => (console.warn('genesis: preboot', e), null)) : null;
+  const early = toAgent(announced?.agent);
+  if (pre?.ws && session && announced && early) {
+    api.token = session.token;
+    await mesh.connect({ ws: pre.ws, early: pre.early });
+    mesh.announceOnReconnect({ type: 'hello', agent_id: early.id, tab_id: announced.tabId });
+    return finish(api, mesh, early, announced.tabId, announced.at, warm);
+  }
+
+  // Otherwise the same steps here, reusing what the preboot got done.
+  pre?.ws?.close();
+  const tab = pre ? pre.tab : acquireTabLock();
+  const cap = session ?? (await api.capability('tab'));
   api.token = cap.token;
   mark('capability');
-  const mesh = new MeshClient(() => meshUrl(location, api.token), handlers);
-  const joined = mesh.connect(pre?.ws ? { ws: pre.ws, early: pre.early } : undefined).then(() => mark('mesh-open'));
-  const spawnHere = () => api.spawn({ label: 'tab', mem_state: tabMemory(), goals: [] });
-  let agent = pre ? toAgent(await pre.agent.catch(() => null)) : null;
-  agent ??= await spawnHere();
+  const joined = mesh.connect().then(() => mark('mesh-open'));
+  const agent =
+    toAgent(session?.agent) ?? (await api.spawn({ label: 'tab', mem_state: tabMemory(), goals: [] }));
   mark('spawned');
-  const tabId = await locked;
+  const tabId = await tab;
   await joined;
   // Announced once genesisd has bound this peer to the agent ("hello.ok").
   await mesh.request({ type: 'hello', agent_id: agent.id, tab_id: tabId });
   const bootMs = performance.now();
   mark('announced');
+  return finish(api, mesh, agent, tabId, bootMs, warm);
+}
 
+function finish(api: Api, mesh: MeshClient, agent: Agent, tabId: string, bootMs: number, warm: boolean): BootResult {
   const tabs = readTabs();
   tabs[tabId] = agent.id;
   writeTabs(tabs);

@@ -95,6 +95,19 @@ describe('FleetModel', () => {
     expect([...m.links().counter]).toEqual([1]);
   });
 
+  it('knows counter-agents loaded from the list (a tab opened after the response)', () => {
+    const m = new FleetModel();
+    m.load([
+      agent('victim'),
+      agent('ca', 'victim', { mem_state: { counter_agent: { technique: 'T1055', target_agent_id: 'victim' } } }),
+      agent('worker', 'victim', { mem_state: { counter_agent: 'not a record' } }),
+    ]);
+    expect(m.flags(m.nodes.get('ca')!, 0) & FLAG_COUNTER).toBeTruthy();
+    expect(m.flags(m.nodes.get('worker')!, 0) & FLAG_COUNTER).toBeFalsy();
+    expect(m.flags(m.nodes.get('victim')!, 0) & FLAG_COUNTER).toBeFalsy();
+    expect([...m.links().counter]).toEqual([1, 0]);
+  });
+
   it('keeps the latest cognition events of an agent, newest first', () => {
     const m = new FleetModel();
     m.apply(msg('agent.spawn', agent('a')));

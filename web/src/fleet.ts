@@ -30,6 +30,11 @@ const DETECTION_MS = 15000;
 const HISTORY = 32;
 const EVENTS = 20;
 
+function isCounterAgent(a: Agent): boolean {
+  const mem = a.mem_state as { counter_agent?: unknown } | null | undefined;
+  return !!mem && typeof mem === 'object' && !!mem.counter_agent && typeof mem.counter_agent === 'object';
+}
+
 export class FleetModel {
   readonly nodes = new Map<string, FleetNode>();
   readonly order: FleetNode[] = [];
@@ -97,7 +102,9 @@ export class FleetModel {
     const node: FleetNode = {
       agent,
       index: this.order.length,
-      counter: false,
+      // A counter-agent carries its record in mem_state; the live
+      // counter_agent.spawn message says so too, but a later tab only loads the list.
+      counter: isCounterAgent(agent),
       detectionUntil: 0,
       detections: [],
       emotionHistory: [{ at: now, emotion: agent.emotion }],

@@ -130,6 +130,11 @@ export class MeshClient {
     });
   }
 
+  /** Remembers the announcement to repeat after reconnects (the preboot sent the first). */
+  announceOnReconnect(hello: { type: 'hello'; agent_id: string; tab_id: string }): void {
+    this.hello = { ...hello };
+  }
+
   /** Sends a typed message now and remembers `hello` to re-announce after reconnects. */
   send(msg: Record<string, unknown>): void {
     if (msg.type === 'hello') this.hello = { type: 'hello', agent_id: msg.agent_id, tab_id: msg.tab_id };
