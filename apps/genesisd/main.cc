@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
   server::add_capability_routes(router, signer, reg);
-  if (auto s = server::add_policy_routes(router, reg.store()); !s) return fail("load policies", s.error());
+  auto policy_modules = server::add_policy_routes(router, reg.store());
+  if (!policy_modules) return fail("load policies", policy_modules.error());
   server::add_mesh_messages(router, reg);
   server::add_emotion_routes(router, reg, emotion_engine);
   server::add_emotion_messages(router, emotion_engine);
@@ -106,7 +107,16 @@ int main(int argc, char** argv) {
   if (!detector) return fail("start detector", detector.error());
   server::add_telemetry_routes(router, **detector);
   server::add_detection_routes(router, **detector);
-  server::add_attack_routes(router, **detector);
+  // The detector evaluates the stored modules of package mitre on top of its
+  // shipped library; every policy change is compiled by it before it is written.
+  detect::Detector* det = detector->get();
+  if (auto s = (*policy_modules)->attach([det](const std::map<std::string, std::string>& modules) {
+        return det->prepare_policies(modules);
+      });
+      !s) {
+    return fail("load the stored ATT&CK mapping modules", s.error());
+  }
+  server::add_attack_routes(router, **detector, **policy_modules);
 #endif
 
   std::atomic<uint64_t> events_ingested{0};

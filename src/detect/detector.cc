@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "client/client.h"
+#include "policy/policy.h"
 
 namespace genesis::detect {
 namespace {
@@ -202,7 +203,8 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
   d->playbooks_ = std::move(*books);
   auto modules = read_policy_dir(d->options_.policy_dir);
   if (!modules.ok()) return modules.error();
-  auto set = PolicySet::build(std::move(*modules));
+  d->shipped_policies_ = std::move(*modules);
+  auto set = PolicySet::build(d->shipped_policies_);
   if (!set.ok()) return set.error();
   d->policies_ = std::move(*set);
   auto active = store.active_containments(d->now());
@@ -596,23 +598,68 @@ Result<Playbook> Detector::put_playbook(const Value& doc) {
   return *p;
 }
 
-Status Detector::put_policy(const std::string& name, const std::string& source) {
-  std::map<std::string, std::string> modules = policy_set()->modules();
-  modules[name] = source;
-  auto set = PolicySet::build(std::move(modules));
-  if (!set.ok()) return set.error();
+namespace {
+
+bool is_mitre_package(const std::string& package) {
+  return package == "mitre" || package.rfind("mitre.", 0) == 0;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const PolicySet>> Detector::build_with(
+    const std::map<std::string, std::string>& user) const {
+  std::map<std::string, std::string> modules = shipped_policies_;
+  for (const auto& [name, source] : user) modules[name] = source;
+  return PolicySet::build(std::move(modules));
+}
+
+void Detector::install(std::shared_ptr<const PolicySet> set, std::map<std::string, std::string> user) {
   std::lock_guard lock(policy_mu_);
-  policies_ = std::move(*set);
+  policies_ = std::move(set);
+  user_policies_ = std::move(user);
+}
+
+std::map<std::string, std::string> Detector::user_policies() const {
+  std::lock_guard lock(policy_mu_);
+  return user_policies_;
+}
+
+Result<std::function<void()>> Detector::prepare_policies(
+    const std::map<std::string, std::string>& stored) {
+  std::map<std::string, std::string> user;
+  for (const auto& [name, source] : stored) {
+    auto package = policy::module_package(source);
+    if (package.ok() && is_mitre_package(*package)) user[name] = source;
+  }
+  auto set = build_with(user);
+  if (!set.ok()) return set.error();
+  return std::function<void()>([this, set = std::move(*set), user = std::move(user)]() mutable {
+    install(std::move(set), std::move(user));
+  });
+}
+
+Status Detector::put_policy(const std::string& name, const std::string& source) {
+  std::map<std::string, std::string> user = user_policies();
+  user[name] = source;
+  auto set = build_with(user);
+  if (!set.ok()) return set.error();
+  install(std::move(*set), std::move(user));
   return {};
 }
 
 Status Detector::delete_policy(const std::string& name) {
-  std::map<std::string, std::string> modules = policy_set()->modules();
-  if (modules.erase(name) == 0) return core::make_error(code::kNotFound, "no policy " + name);
-  auto set = PolicySet::build(std::move(modules));
+  std::map<std::string, std::string> user = user_policies();
+  if (user.erase(name) == 0) {
+    if (shipped_policies_.count(name)) {
+      return core::make_error(code::kConflict,
+                              name + " is a shipped module: replace it (an empty `package mitre` "
+                                     "module of the same name turns it off)");
+    }
+    return core::make_error(code::kNotFound, "no policy " + name);
+  }
+  auto set = build_with(user);
   if (!set.ok()) return set.error();
-  std::lock_guard lock(policy_mu_);
-  policies_ = std::move(*set);
+  install(std::move(*set), std::move(user));
   return {};
 }
 

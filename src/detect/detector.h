@@ -135,11 +135,22 @@ class Detector {
   // Validates and installs (adds or replaces) a playbook.
   core::Result<Playbook> put_playbook(const core::Value& doc);
 
-  // Adds or replaces a mapping module; refused with its compile error and the
-  // running set unchanged when it does not compile.
+  // The running mapping set is the shipped library (policy_dir) plus the
+  // user's modules; a user module named like a shipped file replaces it.
+  //
+  // Compiles the set that `stored` (every stored policy module, any package)
+  // would give: the shipped library plus those of package mitre or mitre.*.
+  // Returns what installs it; an error (its compile error) changes nothing.
+  core::Result<std::function<void()>> prepare_policies(
+      const std::map<std::string, std::string>& stored);
+  // In-memory changes of the user's modules (tests, embedding); genesisd goes
+  // through its policy store instead (prepare_policies). Refused with the
+  // compile error, the running set unchanged, when the result does not compile.
   core::Status put_policy(const std::string& name, const std::string& source);
   core::Status delete_policy(const std::string& name);
+  // Every module of the running set, and whether it is shipped.
   std::map<std::string, std::string> policies() const;
+  bool is_shipped_policy(const std::string& name) const { return shipped_policies_.count(name) != 0; }
 
   DetectStore& store() { return store_; }
 
@@ -153,6 +164,11 @@ class Detector {
   void carry_out(const std::string& tenant, const Playbook& pb, const registry::Agent& counter,
                  const Detection& d, CounterAgentRecord record, IngestResult& out);
   std::shared_ptr<const PolicySet> policy_set() const;
+  // The shipped library with `user` on top, compiled.
+  core::Result<std::shared_ptr<const PolicySet>> build_with(
+      const std::map<std::string, std::string>& user) const;
+  void install(std::shared_ptr<const PolicySet> set, std::map<std::string, std::string> user);
+  std::map<std::string, std::string> user_policies() const;
 
   registry::Registry& registry_;
   DetectStore& store_;
@@ -163,8 +179,10 @@ class Detector {
   mutable std::mutex playbook_mu_;  // guards playbooks_
   PlaybookSet playbooks_;
 
-  mutable std::mutex policy_mu_;  // guards policies_ (the pointer, not the set)
+  std::map<std::string, std::string> shipped_policies_;  // read at create(), then constant
+  mutable std::mutex policy_mu_;  // guards policies_ (the pointer, not the set) and user_policies_
   std::shared_ptr<const PolicySet> policies_;
+  std::map<std::string, std::string> user_policies_;
 
   // Containments in force. Shared with the registry's write guard, which may
   // outlive the detector.

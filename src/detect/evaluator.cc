@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "detect/telemetry.h"
 #include "policy/policy.h"
 
 namespace genesis::detect {
@@ -15,6 +16,45 @@ struct PolicySet::Impl {
 };
 
 PolicySet::~PolicySet() = default;
+
+namespace {
+
+// One event of every telemetry kind with every field set to a plausible value:
+// a mapping set is tried on them before it goes live, so a module that compiles
+// but fails when evaluated (a conflict with the library's helpers, a type error)
+// is refused instead of silencing detection.
+std::vector<core::Value> sample_events() {
+  std::vector<core::Value> out;
+  for (const KindSpec& kind : kinds()) {
+    core::Value telemetry = core::Value::object();
+    telemetry.set("event", std::string(kind.kind));
+    for (const FieldSpec& f : kind.fields) {
+      core::Value v;
+      if (!f.one_of.empty()) {
+        v = std::string(f.one_of.front());
+      } else {
+        switch (f.type) {
+          case FieldType::kString: v = "sample"; break;
+          case FieldType::kInt:
+          case FieldType::kCount:
+          case FieldType::kAccessMask: v = int64_t{1}; break;
+          case FieldType::kBool: v = true; break;
+          case FieldType::kStringArray: v = core::Array{core::Value("sample")}; break;
+          case FieldType::kArray: v = core::Array{core::Value(core::Object{{"data", "192.0.2.1"}})}; break;
+          case FieldType::kIp: v = "192.0.2.1"; break;
+          case FieldType::kPort: v = int64_t{443}; break;
+        }
+      }
+      telemetry.set(std::string(f.path), std::move(v));  // dotted keys are expanded
+    }
+    core::Value event = core::Object{{"agent_id", "00000000-0000-4000-8000-000000000000"},
+                                     {"telemetry", std::move(telemetry)}};
+    if (auto valid = validate_event(event); valid.ok()) out.push_back(std::move(*valid));
+  }
+  return out;
+}
+
+}  // namespace
 
 core::Result<std::shared_ptr<const PolicySet>> PolicySet::build(
     std::map<std::string, std::string> modules) {
@@ -45,6 +85,15 @@ core::Result<std::shared_ptr<const PolicySet>> PolicySet::build(
   auto prepared = set->impl_->engine.prepare(kDetectionsQuery);
   if (!prepared.ok()) return prepared.error();
   set->impl_->prepared = std::move(*prepared);
+  static const std::vector<core::Value> samples = sample_events();
+  for (const core::Value& event : samples) {
+    if (auto hits = set->evaluate(event); !hits.ok()) {
+      core::Error e = hits.error();
+      e.message = "the mapping set fails on a " + event.find("telemetry")->find("event")->as_string() +
+                  " event: " + e.message;
+      return e;
+    }
+  }
   set->modules_ = std::move(modules);
   return std::shared_ptr<const PolicySet>(std::move(set));
 }

@@ -69,6 +69,20 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
+core::Result<std::string> module_package(std::string_view source) {
+  auto parsed = parse_module("module", source, ParseOptions{});
+  if (!parsed.ok()) {
+    ParseOptions v0;
+    v0.v0 = true;
+    auto old = parse_module("module", source, v0);
+    if (!old.ok()) return parsed.error();
+    parsed = std::move(old);
+  }
+  std::string out;
+  for (const auto& part : (*parsed)->package) out += (out.empty() ? "" : ".") + part;
+  return out;
+}
+
 core::Status Engine::add_module(const std::string& file, std::string_view source) {
   return add_module(file, source, options_.v0_compatible ? RegoVersion::kV0 : RegoVersion::kV1);
 }

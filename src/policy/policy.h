@@ -56,6 +56,11 @@ struct EngineOptions {
   bool v0_compatible = false;  // default version of modules added without one
 };
 
+// The package a module declares, dotted and without "data." ("mitre",
+// "mitre.custom"): who evaluates it is decided by its package. Parses the
+// module (v1, else v0); a parse error is returned as such.
+core::Result<std::string> module_package(std::string_view source);
+
 struct Compiled;
 struct CompiledQuery;
 

@@ -1,6 +1,7 @@
 // The ATT&CK catalogue, playbooks and mapping policies.
 #include <algorithm>
 
+#include "policy/policy.h"
 #include "server/detect_routes.h"
 
 namespace genesis::server {
@@ -8,7 +9,7 @@ namespace genesis::server {
 using core::Value;
 namespace code = core::code;
 
-void add_attack_routes(Router& router, detect::Detector& detector) {
+void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules& policies) {
   router.add("GET", "/v1/attack/techniques/{id}", [&detector](Request& req) {
     const detect::Technique* t = detector.catalogue().find(req.params["id"]);
     if (!t) {
@@ -65,22 +66,41 @@ void add_attack_routes(Router& router, detect::Detector& detector) {
   router.add("GET", "/v1/attack/policies", [&detector](Request&) {
     Value list = Value::array();
     for (const auto& [name, source] : detector.policies()) {
-      list.push_back(core::Object{{"id", name}, {"bytes", static_cast<int64_t>(source.size())}});
+      list.push_back(core::Object{{"id", name},
+                                  {"bytes", static_cast<int64_t>(source.size())},
+                                  {"shipped", detector.is_shipped_policy(name)}});
     }
     return Response::json(200, core::Object{{"policies", std::move(list)}});
   });
 
-  // Body: Rego source. A module that does not compile is refused with OPA's
-  // error code and the running set stays as it was.
-  router.add("PUT", "/v1/attack/policies/{name*}", [&detector](Request& req) {
-    auto st = detector.put_policy(req.params["name"], req.body);
-    if (!st) return error_response(st.error());
+  // Body: Rego source of package mitre (or mitre.*). Stored with OPA's modules
+  // (also visible at /v1/policies), so it survives restarts. A module that does
+  // not compile is refused with OPA's error code and the running set stays.
+  router.add("PUT", "/v1/attack/policies/{name*}", [&policies](Request& req) {
+    auto package = policy::module_package(req.body);
+    if (!package) return error_response(package.error());
+    if (*package != "mitre" && package->rfind("mitre.", 0) != 0) {
+      return error_response(core::make_error(
+          core::code::kInvalidArgument,
+          "an ATT&CK mapping module is in package mitre or mitre.*, not " + *package, "package"));
+    }
+    std::vector<core::Error> errors;
+    if (auto st = policies.put(req.params["name"], req.body, &errors); !st) {
+      return error_response(errors.empty() ? st.error() : errors.front());
+    }
     return Response::json(200, core::Object{{"id", req.params["name"]}});
   });
 
-  router.add("DELETE", "/v1/attack/policies/{name*}", [&detector](Request& req) {
-    auto st = detector.delete_policy(req.params["name"]);
-    if (!st) return error_response(st.error());
+  router.add("DELETE", "/v1/attack/policies/{name*}", [&detector, &policies](Request& req) {
+    const std::string& name = req.params["name"];
+    std::vector<core::Error> errors;
+    auto st = policies.remove(name, &errors);
+    if (!st && st.error().code == core::code::kNotFound && detector.is_shipped_policy(name)) {
+      return error_response(core::make_error(
+          core::code::kConflict, name + " is a shipped module: replace it (an empty `package mitre` "
+                                        "module of the same name turns it off)"));
+    }
+    if (!st) return error_response(errors.empty() ? st.error() : errors.front());
     return Response::no_content();
   });
 }

@@ -14,7 +14,8 @@ void add_telemetry_routes(Router& router, detect::Detector& detector);
 // GET /v1/detections, /v1/detections/{id}, /v1/evidence?agent=, /v1/decisions?agent=
 void add_detection_routes(Router& router, detect::Detector& detector);
 // GET /v1/attack/techniques[/{id}]; GET|PUT /v1/playbooks[/{technique}];
-// GET /v1/attack/policies, PUT|DELETE /v1/attack/policies/{name}
-void add_attack_routes(Router& router, detect::Detector& detector);
+// GET /v1/attack/policies, PUT|DELETE /v1/attack/policies/{name}: the mapping
+// modules, stored through `policies` (OPA's set, which the detector is attached to)
+void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules& policies);
 
 }  // namespace genesis::server

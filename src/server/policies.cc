@@ -25,17 +25,67 @@ namespace {
 
 using PValue = policy::Value;
 
-struct PolicyState {
+// Builds and compiles an engine over `modules`; errors in *errors.
+core::Result<std::shared_ptr<const policy::Engine>> build(const std::map<std::string, std::string>& modules,
+                                                          std::vector<core::Error>* errors);
+
+struct PolicyState : PolicyModules {
   registry::Store* store = nullptr;
   std::string tenant = registry::kDefaultTenant;  // one policy set per daemon for now
-  std::mutex mu;  // guards all below; held across a change's store write
+  mutable std::mutex mu;  // guards all below; held across a change's store write
   std::map<std::string, std::string> modules;
   std::shared_ptr<const policy::Engine> engine = std::make_shared<const policy::Engine>();
   PValue data = PValue::empty_object();
+  std::vector<Prepare> evaluators;  // others that compile their share of each change
 
   std::pair<std::shared_ptr<const policy::Engine>, PValue> snapshot() {
     std::lock_guard<std::mutex> lock(mu);
     return {engine, data};
+  }
+
+  // Compile (OPA's engine, then every attached evaluator), write, install: a
+  // change that does not compile anywhere, or is not durable, changes nothing.
+  core::Status change(std::map<std::string, std::string> next, const std::function<core::Status()>& write,
+                      std::vector<core::Error>* errors) {
+    auto compiled = build(next, errors);
+    if (!compiled) return compiled.error();
+    std::vector<std::function<void()>> installs;
+    for (const auto& prepare : evaluators) {
+      auto install = prepare(next);
+      if (!install) {
+        errors->push_back(install.error());
+        return install.error();
+      }
+      installs.push_back(std::move(*install));
+    }
+    if (auto s = write(); !s) return core::make_error(core::code::kUnavailable, s.error().message);
+    modules = std::move(next);
+    engine = *compiled;
+    for (auto& install : installs) install();
+    return {};
+  }
+
+  core::Status attach(Prepare prepare) override {
+    std::lock_guard<std::mutex> lock(mu);
+    auto install = prepare(modules);
+    if (!install) return install.error();
+    (*install)();
+    evaluators.push_back(std::move(prepare));
+    return {};
+  }
+
+  core::Status put(const std::string& id, const std::string& source, std::vector<core::Error>* errors) override {
+    std::lock_guard<std::mutex> lock(mu);
+    auto next = modules;
+    next[id] = source;
+    return change(std::move(next), [&] { return store->put_policy(tenant, {id, source}); }, errors);
+  }
+
+  core::Status remove(const std::string& id, std::vector<core::Error>* errors) override {
+    std::lock_guard<std::mutex> lock(mu);
+    auto next = modules;
+    if (!next.erase(id)) return core::make_error(core::code::kNotFound, "no policy module " + id);
+    return change(std::move(next), [&] { return store->delete_policy(tenant, id); }, errors);
   }
 };
 
@@ -146,7 +196,7 @@ core::Result<PValue> set_at(const PValue& base, const std::vector<std::string>& 
 
 const char* code_conflict() { return core::code::kConflict; }
 
-core::Status add_policy_routes(Router& router, registry::Store& store) {
+core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(Router& router, registry::Store& store) {
   auto st = std::make_shared<PolicyState>();
   st->store = &store;
   // Load what earlier runs stored.
@@ -186,30 +236,21 @@ core::Status add_policy_routes(Router& router, registry::Store& store) {
     return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second}}}});
   });
   router.add("PUT", "/v1/policies/{id*}", [st](Request& req) {
-    std::lock_guard<std::mutex> lock(st->mu);
-    auto modules = st->modules;
-    modules[req.params["id"]] = req.body;
     std::vector<core::Error> errors;
-    auto engine = build(modules, &errors);
-    if (!engine) return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
-    if (auto s = st->store->put_policy(st->tenant, {req.params["id"], req.body}); !s)
-      return opa_error(500, "internal_error", s.error().message);
-    st->modules = std::move(modules);
-    st->engine = *engine;
+    if (auto s = st->put(req.params["id"], req.body, &errors); !s) {
+      if (s.error().code == core::code::kUnavailable) return opa_error(500, "internal_error", s.error().message);
+      return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
+    }
     return Response::json(200, core::Object{});
   });
   router.add("DELETE", "/v1/policies/{id*}", [st](Request& req) {
-    std::lock_guard<std::mutex> lock(st->mu);
-    auto modules = st->modules;
-    if (!modules.erase(req.params["id"]))
-      return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
     std::vector<core::Error> errors;
-    auto engine = build(modules, &errors);
-    if (!engine) return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
-    if (auto s = st->store->delete_policy(st->tenant, req.params["id"]); !s)
-      return opa_error(500, "internal_error", s.error().message);
-    st->modules = std::move(modules);
-    st->engine = *engine;
+    if (auto s = st->remove(req.params["id"], &errors); !s) {
+      if (s.error().code == core::code::kNotFound)
+        return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
+      if (s.error().code == core::code::kUnavailable) return opa_error(500, "internal_error", s.error().message);
+      return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
+    }
     return Response::json(200, core::Object{});
   });
 
@@ -302,7 +343,7 @@ core::Status add_policy_routes(Router& router, registry::Store& store) {
     }
     return commit(std::move(doc));
   });
-  return {};
+  return std::shared_ptr<PolicyModules>(st);
 }
 
 }  // namespace genesis::server

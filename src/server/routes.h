@@ -2,6 +2,12 @@
 // these in order to fill its Router.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "auth/auth.h"
 #include "registry/service.h"
 #include "server/server.h"
@@ -21,8 +27,29 @@ void add_event_routes(Router& router, registry::Registry& registry);
 // POST /auth/capability (with "spawn": the caller's agent in the same request)
 void add_capability_routes(Router& router, const auth::TokenSigner& signer,
                            registry::Registry& registry);
+// OPA's policy set (policies.cc), shared: other routes put and delete modules
+// through it so they persist, and another evaluator of some of its modules (the
+// detector takes package mitre) compiles its share of every change before
+// anything is written.
+class PolicyModules {
+ public:
+  virtual ~PolicyModules() = default;
+  // Compiles the evaluator's share of `modules` (every module after a change)
+  // and returns what installs it; an error refuses the change.
+  using Prepare = std::function<core::Result<std::function<void()>>(
+      const std::map<std::string, std::string>& modules)>;
+  // Runs `prepare` on the stored modules now (an error is returned and nothing
+  // attached), then on every change.
+  virtual core::Status attach(Prepare prepare) = 0;
+  // Compile errors go to *errors (OPA's codes) and refuse the change; a store
+  // failure is code kUnavailable. Nothing changes unless it returns ok.
+  virtual core::Status put(const std::string& id, const std::string& source,
+                           std::vector<core::Error>* errors) = 0;
+  virtual core::Status remove(const std::string& id, std::vector<core::Error>* errors) = 0;
+};
+
 // OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc)
-core::Status add_policy_routes(Router& router, registry::Store& store);
+core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(Router& router, registry::Store& store);
 // POST /v1/agents/{id}/heartbeat, GET /v1/agents/{id}/emotion (emotion.cc)
 void add_emotion_routes(Router& router, registry::Registry& registry, emotion::Engine& engine);
 // Mesh message "heartbeat" (emotion.cc)

@@ -288,6 +288,80 @@ TEST_F(PlaybookE2E, BrokenPolicyIsRefusedAndTheRunningSetStays) {
   EXPECT_EQ(r.find("detections")->as_array()[0].find("technique")->as_string(), "T1490");
 }
 
+// The user's mapping modules: put through OPA's API or the ATT&CK one, they
+// join the detector's set on top of the shipped library, survive a crash, and
+// a broken or foreign one is refused with the running set unchanged.
+TEST(MappingPolicies, UserModulesDetectPersistAndCanBeRemoved) {
+  testing::Daemon d;
+  auto http = std::make_unique<HttpClient>(d.server());
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body,
+                  int want) {
+    auto r = http->request(method, target, body, "application/json");
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    if (!r.ok()) return Value();
+    EXPECT_EQ(r->status, want) << method << " " << target << ": " << r->body;
+    auto v = r->json();
+    return v.ok() ? *v : Value();
+  };
+  std::string agent =
+      call("POST", "/v1/agents", R"({"label":"scanner-host"})", 201).find("id")->as_string();
+  const std::string sweep =
+      R"({"agent_id":")" + agent +
+      R"(","telemetry":{"event":"process.start","process":{"executable":"/opt/tools/sweeper","command_line":"sweeper --sweep 10.0.0.0/8 --ports 1-1024"}}})";
+  auto techniques = [&] {
+    std::set<std::string> out;
+    Value r = call("POST", "/v1/telemetry", sweep, 200);
+    for (const Value& det : r.find("detections")->as_array()) out.insert(det.find("technique")->as_string());
+    return out;
+  };
+  ASSERT_TRUE(techniques().empty()) << "the shipped library must not know this tool";
+
+  const std::string module = R"(package mitre
+detections contains {"technique": "T1046", "tactic": "discovery", "rule": "sweeper_port_scan"} if {
+	input.telemetry.event == "process.start"
+	contains(input.telemetry.process.command_line, "--sweep")
+}
+)";
+  // Through OPA's API: stored, compiled by the detector too, in force at once.
+  call("PUT", "/v1/policies/site/sweeper.rego", module, 200);
+  EXPECT_EQ(techniques(), std::set<std::string>{"T1046"});
+  bool listed = false;
+  Value listing = call("GET", "/v1/attack/policies", "", 200);
+  for (const Value& p : listing.find("policies")->as_array()) {
+    if (p.find("id")->as_string() == "site/sweeper.rego") listed = !p.find("shipped")->as_bool();
+  }
+  EXPECT_TRUE(listed);
+
+  // Refused, each with the set unchanged: modules that compile alone but not in
+  // the detector's set (`detections` made a complete rule), or that compile there
+  // but fail when evaluated (a second, conflicting value of a library helper) ...
+  call("PUT", "/v1/policies/site/broken.rego", "package mitre\ndetections := set()\n", 400);
+  call("PUT", "/v1/policies/site/broken.rego", "package mitre\n_image := 7\n", 400);
+  // ... a parse error through the ATT&CK API, and a module of another package there.
+  Value bad = call("PUT", "/v1/attack/policies/site/typo.rego", "package mitre\ndetections contains x if {", 400);
+  ASSERT_NE(bad.find("error"), nullptr);
+  EXPECT_EQ(bad.find("error")->find("code")->as_string(), "rego_parse_error");
+  call("PUT", "/v1/attack/policies/site/authz.rego", "package genesis.authz\nallow := true\n", 400);
+  call("DELETE", "/v1/attack/policies/discovery.rego", "", 409);  // shipped: replace it instead
+  EXPECT_EQ(techniques(), std::set<std::string>{"T1046"});
+  Value missing = call("GET", "/v1/policies/site/broken.rego", "", 404);
+  ASSERT_NE(missing.find("code"), nullptr);
+  EXPECT_EQ(missing.find("code")->as_string(), "resource_not_found");
+
+  // A crash: the module is loaded from the store at start.
+  d.stop(SIGKILL);
+  d.start();
+  http = std::make_unique<HttpClient>(d.server());
+  EXPECT_EQ(techniques(), std::set<std::string>{"T1046"});
+
+  // Removed through the ATT&CK API: gone from both, and from detection.
+  auto r = http->request("DELETE", "/v1/attack/policies/site/sweeper.rego", "", "application/json");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 204) << r->body;
+  EXPECT_TRUE(techniques().empty());
+  call("GET", "/v1/policies/site/sweeper.rego", "", 404);
+}
+
 TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
   std::string a = spawn("cli_target");
   std::string file = (daemon_->dir() / "events.ndjson").string();
