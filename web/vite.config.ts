@@ -59,7 +59,8 @@ function preboot(): Plugin {
           entry = JSON.stringify(tag[1]);
           html = html.replace(tag[0], `<link rel="modulepreload" crossorigin href="${tag[1]}">`);
         }
-        return html.replace('<!--genesis-preboot-->', `<script>${out.code}preboot(${entry});</script>`);
+        // In its own scope: the page's globals stay the shell's.
+        return html.replace('<!--genesis-preboot-->', `<script>(() => {\n${out.code}preboot(${entry});\n})();</script>`);
       },
     },
   };

@@ -75,11 +75,11 @@ export async function startDaemon(): Promise<Daemon> {
   };
 }
 
-export async function launch(webgpu: boolean): Promise<Browser> {
+export async function launch(webgpu: boolean, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : [])],
+    args: [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : []), ...extraArgs],
   });
 }
 

@@ -139,6 +139,32 @@ describe('boot', () => {
     await c.close();
   });
 
+  it('boots on a plain-http origin (insecure context: no Service Worker, Web Locks or randomUUID)', async () => {
+    // genesis.test resolves to the daemon on 127.0.0.1, but http://genesis.test is
+    // not a secure context, as a fleet host on the LAN would not be.
+    const b = await launch(false, ['--host-resolver-rules=MAP genesis.test 127.0.0.1']);
+    try {
+      const page = await (await b.newContext()).newPage();
+      page.on('pageerror', (e) => console.error('pageerror:', e.message));
+      await page.goto(daemon.url.replace('127.0.0.1', 'genesis.test') + '/');
+      await page.waitForFunction(() => window.__genesis?.bootMs !== null || window.__genesis?.error !== null, null, { timeout: 30000 });
+      const g = await page.evaluate(() => ({
+        secure: window.isSecureContext,
+        uuid: typeof crypto.randomUUID,
+        id: window.__genesis.agentId,
+        error: window.__genesis.error,
+      }));
+      expect(g.secure).toBe(false);
+      expect(g.uuid).toBe('undefined');
+      expect(g.error).toBeNull();
+      const agent = await api(daemon.url, 'GET', `/v1/agents/${g.id}`);
+      expect(agent.status).toBe(200);
+      expect(agent.data.label).toBe('tab');
+    } finally {
+      await b.close();
+    }
+  });
+
   it('boots the second visit from the Service Worker cache', async () => {
     const c = await browser.newContext();
     const page = await openShell(c, daemon.url);

@@ -18,30 +18,50 @@ export function tabMemory(): Record<string, unknown> {
   return { kind: 'tab', page: location.pathname, user_agent: navigator.userAgent };
 }
 
+/** A random (v4) UUID; crypto.randomUUID exists only in secure contexts (https, localhost). */
+export function newTabId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /**
  * One agent per tab: the tab id lives in sessionStorage (it survives reloads) and
  * is guarded by a Web Lock held for the page's life. A duplicated tab copies
  * sessionStorage but cannot take the lock, so it picks a fresh id.
  */
 export async function acquireTabLock(): Promise<string> {
-  let id = sessionStorage.getItem(TAB_KEY) ?? crypto.randomUUID();
-  if (!navigator.locks) {
-    sessionStorage.setItem(TAB_KEY, id);
-    return id;
-  }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const got = await new Promise<boolean>((resolve) => {
-      void navigator.locks.request(`genesis-tab:${id}`, { ifAvailable: true }, (lock) => {
-        resolve(lock !== null);
-        // Held until the page goes away.
-        return lock ? new Promise<void>(() => undefined) : undefined;
+  let id = readTabId() ?? newTabId();
+  if (navigator.locks) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const got = await new Promise<boolean>((resolve) => {
+        void navigator.locks.request(`genesis-tab:${id}`, { ifAvailable: true }, (lock) => {
+          resolve(lock !== null);
+          // Held until the page goes away.
+          return lock ? new Promise<void>(() => undefined) : undefined;
+        });
       });
-    });
-    if (got) break;
-    id = crypto.randomUUID();
+      if (got) break;
+      id = newTabId();
+    }
   }
-  sessionStorage.setItem(TAB_KEY, id);
+  try {
+    sessionStorage.setItem(TAB_KEY, id);
+  } catch {
+    // storage disabled: the id lasts as long as the page
+  }
   return id;
+}
+
+function readTabId(): string | null {
+  try {
+    return sessionStorage.getItem(TAB_KEY);
+  } catch {
+    return null;
+  }
 }
 
 /** The reply to POST /auth/capability with "spawn". */
@@ -77,6 +97,24 @@ const ENTRY_DEADLINE_MS = 3000;
  * dev server) `entry` is null and index.html loads the bundle itself.
  */
 export function preboot(entry: string | null): void {
+  let announced: Promise<unknown> = Promise.resolve();
+  try {
+    announced = register();
+  } catch (e) {
+    // Whatever failed here (an old browser, a storage error), boot.ts does it again.
+    console.warn('genesis: preboot', e);
+  }
+  if (entry) {
+    const deadline = new Promise((resolve) => setTimeout(resolve, ENTRY_DEADLINE_MS));
+    const load = () => {
+      import(entry).catch((e: unknown) => console.error('genesis: cannot load the shell', e));
+    };
+    void Promise.race([announced, deadline]).then(load, load);
+  }
+}
+
+/** Steps 1–3; publishes its promises as window.__genesisPreboot and returns the announcement. */
+function register(): Promise<PrebootAnnounced> {
   const tab = acquireTabLock();
   const session = fetch('/auth/capability', {
     method: 'POST',
@@ -123,11 +161,5 @@ export function preboot(entry: string | null): void {
   );
   state.announced.catch(() => undefined);  // boot.ts decides what a failure means
   (window as unknown as { __genesisPreboot: PrebootState }).__genesisPreboot = state;
-  if (entry) {
-    const deadline = new Promise((resolve) => setTimeout(resolve, ENTRY_DEADLINE_MS));
-    const load = () => {
-      import(entry).catch((e: unknown) => console.error('genesis: cannot load the shell', e));
-    };
-    void Promise.race([state.announced, deadline]).then(load, load);
-  }
+  return state.announced;
 }
