@@ -126,7 +126,7 @@ describe('boot', () => {
         : route.continue(),
     );
     await page.goto(daemon.url + '/');
-    await page.waitForFunction(() => window.__genesis?.bootMs !== null || window.__genesis?.error !== null, null, { timeout: 30000 });
+    await page.waitForFunction(() => !!window.__genesis && (window.__genesis.bootMs !== null || window.__genesis.error !== null), null, { timeout: 30000 });
     const g = await page.evaluate(() => ({ id: window.__genesis.agentId, error: window.__genesis.error }));
     expect(g.error).toBeNull();
     const agent = await api(daemon.url, 'GET', `/v1/agents/${g.id}`);
@@ -147,7 +147,7 @@ describe('boot', () => {
       const page = await (await b.newContext()).newPage();
       page.on('pageerror', (e) => console.error('pageerror:', e.message));
       await page.goto(daemon.url.replace('127.0.0.1', 'genesis.test') + '/');
-      await page.waitForFunction(() => window.__genesis?.bootMs !== null || window.__genesis?.error !== null, null, { timeout: 30000 });
+      await page.waitForFunction(() => !!window.__genesis && (window.__genesis.bootMs !== null || window.__genesis.error !== null), null, { timeout: 30000 });
       const g = await page.evaluate(() => ({
         secure: window.isSecureContext,
         uuid: typeof crypto.randomUUID,
@@ -175,7 +175,7 @@ describe('boot', () => {
       if (r.fromServiceWorker()) served.push(new URL(r.url()).pathname);
     });
     await page.reload();
-    await page.waitForFunction(() => window.__genesis?.bootMs !== null);
+    await page.waitForFunction(() => !!window.__genesis && window.__genesis.bootMs !== null);
     expect(await page.evaluate(() => window.__genesis.warm)).toBe(true);
     expect(served).toContain('/');
     expect(served.some((p) => p.startsWith('/assets/') && p.endsWith('.js'))).toBe(true);
