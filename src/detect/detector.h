@@ -148,7 +148,7 @@ class Detector {
   // compile error, the running set unchanged, when the result does not compile.
   core::Status put_policy(const std::string& name, const std::string& source);
   core::Status delete_policy(const std::string& name);
-  // Every module of the running set, and whether it is shipped.
+  // Every module of the running set (shipped and the user's), by name.
   std::map<std::string, std::string> policies() const;
   bool is_shipped_policy(const std::string& name) const { return shipped_policies_.count(name) != 0; }
 

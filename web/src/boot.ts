@@ -12,9 +12,9 @@
 import { Api } from './api';
 import { MeshClient, meshUrl, type MeshHandlers } from './mesh';
 import { acquireTabLock, tabMemory, type PrebootState } from './preboot';
+import { toAgent, type Agent } from './types';
 
 export { acquireTabLock };
-import { toAgent, type Agent } from './types';
 
 export interface BootResult {
   api: Api;
@@ -96,12 +96,12 @@ export async function boot(handlers: MeshHandlers, api = new Api()): Promise<Boo
   // while the bundle loaded: adopt its socket and the messages it kept.
   const session = pre ? await pre.session.catch(() => null) : null;
   const announced = pre && session ? await pre.announced.catch((e: unknown) => (console.warn('genesis: preboot', e), null)) : null;
-  const early = toAgent(announced?.agent);
-  if (pre?.ws && session && announced && early) {
+  const registered = toAgent(announced?.agent);
+  if (pre?.ws && session && announced && registered) {
     api.token = session.token;
     await mesh.connect({ ws: pre.ws, early: pre.early });
-    mesh.announceOnReconnect({ type: 'hello', agent_id: early.id, tab_id: announced.tabId });
-    return finish(api, mesh, early, announced.tabId, announced.at, warm);
+    mesh.announceOnReconnect({ type: 'hello', agent_id: registered.id, tab_id: announced.tabId });
+    return finish(api, mesh, registered, announced.tabId, announced.at, warm);
   }
 
   // Otherwise the same steps here, reusing what the preboot got done.
