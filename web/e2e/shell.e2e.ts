@@ -225,11 +225,13 @@ describe('fleet view', () => {
     await full.close();
   });
 
-  it('re-parents an agent dragged onto another', async () => {
+  it('re-parents an agent dragged onto another, and another tab sees the move live', async () => {
     const parent = await spawn('new-parent');
     const child = await spawn('dragged');
     await waitForAgent(page, parent.id);
     await waitForAgent(page, child.id);
+    const other = await openShell(ctx, daemon.url);
+    await other.waitForFunction((c) => window.__genesis.model.nodes.has(c), child.id);
     await waitForRest(page);
     await drag(page, child.id, parent.id);
     const moved = await poll(
@@ -242,6 +244,12 @@ describe('fleet view', () => {
       ([c, p]) => window.__genesis.model.nodes.get(c!)?.agent.parent_id === p,
       [child.id, parent.id],
     );
+    // The other tab was told by the mesh, without reloading.
+    await other.waitForFunction(
+      ([c, p]) => window.__genesis.model.nodes.get(c!)?.agent.parent_id === p && window.__genesis.model.links().pairs.length > 0,
+      [child.id, parent.id],
+    );
+    await other.close();
   });
 
   it('refuses a cyclic move visibly and snaps the node back', async () => {
