@@ -86,7 +86,17 @@ int main(int argc, char** argv) {
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
   server::add_capability_routes(router, signer, reg);
-  auto policy_modules = server::add_policy_routes(router, reg.store());
+  // The shipped ATT&CK library is part of OPA's set too (read-only), so data.mitre
+  // is the same document at /v1/data and in the detector, and a user's mapping
+  // module can use the library's helpers.
+  std::map<std::string, std::string> shipped_mitre;
+#if defined(GENESIS_HAVE_DETECTOR)
+  if (cfg.mitre_policies.empty()) cfg.mitre_policies = detect::default_policy_dir();
+  auto library = detect::read_policy_dir(cfg.mitre_policies);
+  if (!library) return fail("read the ATT&CK mapping library", library.error());
+  shipped_mitre = std::move(*library);
+#endif
+  auto policy_modules = server::add_policy_routes(router, reg.store(), std::move(shipped_mitre));
   if (!policy_modules) return fail("load policies", policy_modules.error());
   server::add_mesh_messages(router, reg);
   server::add_emotion_routes(router, reg, emotion_engine);
@@ -109,12 +119,18 @@ int main(int argc, char** argv) {
   server::add_detection_routes(router, **detector);
   // The detector evaluates the stored modules of package mitre on top of its
   // shipped library; every policy change is compiled by it before it is written.
+  // Stored modules that no longer compile with this library (an upgrade changed
+  // it) must not keep the daemon down: it runs the library alone and says so.
   detect::Detector* det = detector->get();
   if (auto s = (*policy_modules)->attach([det](const std::map<std::string, std::string>& modules) {
         return det->prepare_policies(modules);
       });
       !s) {
-    return fail("load the stored ATT&CK mapping modules", s.error());
+    std::fprintf(stderr,
+                 "genesisd: warning: the stored ATT&CK mapping modules do not compile with the "
+                 "shipped library, which runs alone until they are fixed or deleted "
+                 "(/v1/policies): %s\n",
+                 s.error().message.c_str());
   }
   server::add_attack_routes(router, **detector, **policy_modules);
 #endif

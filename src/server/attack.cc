@@ -91,16 +91,11 @@ void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules
     return Response::json(200, core::Object{{"id", req.params["name"]}});
   });
 
-  router.add("DELETE", "/v1/attack/policies/{name*}", [&detector, &policies](Request& req) {
-    const std::string& name = req.params["name"];
+  router.add("DELETE", "/v1/attack/policies/{name*}", [&policies](Request& req) {
     std::vector<core::Error> errors;
-    auto st = policies.remove(name, &errors);
-    if (!st && st.error().code == core::code::kNotFound && detector.is_shipped_policy(name)) {
-      return error_response(core::make_error(
-          core::code::kConflict, name + " is a shipped module: replace it (an empty `package mitre` "
-                                        "module of the same name turns it off)"));
+    if (auto st = policies.remove(req.params["name"], &errors); !st) {
+      return error_response(errors.empty() ? st.error() : errors.front());
     }
-    if (!st) return error_response(errors.empty() ? st.error() : errors.front());
     return Response::no_content();
   });
 }

@@ -13,6 +13,7 @@
 // Threads: the compiled engine and the base data are immutable snapshots
 // swapped under a mutex; evaluations run on a snapshot without the lock.
 #include <mutex>
+#include <set>
 
 #include "policy/policy.h"
 #include "server/routes.h"
@@ -32,8 +33,9 @@ core::Result<std::shared_ptr<const policy::Engine>> build(const std::map<std::st
 struct PolicyState : PolicyModules {
   registry::Store* store = nullptr;
   std::string tenant = registry::kDefaultTenant;  // one policy set per daemon for now
+  std::map<std::string, std::string> shipped;     // in every evaluation, never stored
   mutable std::mutex mu;  // guards all below; held across a change's store write
-  std::map<std::string, std::string> modules;
+  std::map<std::string, std::string> modules;     // the stored ones
   std::shared_ptr<const policy::Engine> engine = std::make_shared<const policy::Engine>();
   PValue data = PValue::empty_object();
   std::vector<Prepare> evaluators;  // others that compile their share of each change
@@ -43,11 +45,18 @@ struct PolicyState : PolicyModules {
     return {engine, data};
   }
 
+  // What is evaluated: the shipped modules with the stored ones on top.
+  std::map<std::string, std::string> with_shipped(const std::map<std::string, std::string>& stored) const {
+    std::map<std::string, std::string> all = shipped;
+    for (const auto& [id, source] : stored) all[id] = source;
+    return all;
+  }
+
   // Compile (OPA's engine, then every attached evaluator), write, install: a
   // change that does not compile anywhere, or is not durable, changes nothing.
   core::Status change(std::map<std::string, std::string> next, const std::function<core::Status()>& write,
                       std::vector<core::Error>* errors) {
-    auto compiled = build(next, errors);
+    auto compiled = build(with_shipped(next), errors);
     if (!compiled) return compiled.error();
     std::vector<std::function<void()>> installs;
     for (const auto& prepare : evaluators) {
@@ -67,10 +76,10 @@ struct PolicyState : PolicyModules {
 
   core::Status attach(Prepare prepare) override {
     std::lock_guard<std::mutex> lock(mu);
+    evaluators.push_back(prepare);
     auto install = prepare(modules);
     if (!install) return install.error();
     (*install)();
-    evaluators.push_back(std::move(prepare));
     return {};
   }
 
@@ -84,7 +93,14 @@ struct PolicyState : PolicyModules {
   core::Status remove(const std::string& id, std::vector<core::Error>* errors) override {
     std::lock_guard<std::mutex> lock(mu);
     auto next = modules;
-    if (!next.erase(id)) return core::make_error(core::code::kNotFound, "no policy module " + id);
+    if (!next.erase(id)) {
+      if (shipped.count(id)) {
+        return core::make_error(core::code::kConflict,
+                                id + " is a shipped module: replace it (a module of the same id "
+                                     "with only its package line turns it off)");
+      }
+      return core::make_error(core::code::kNotFound, "no policy module " + id);
+    }
     return change(std::move(next), [&] { return store->delete_policy(tenant, id); }, errors);
   }
 };
@@ -196,16 +212,38 @@ core::Result<PValue> set_at(const PValue& base, const std::vector<std::string>& 
 
 const char* code_conflict() { return core::code::kConflict; }
 
-core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(Router& router, registry::Store& store) {
+core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
+    Router& router, registry::Store& store, std::map<std::string, std::string> shipped) {
   auto st = std::make_shared<PolicyState>();
   st->store = &store;
-  // Load what earlier runs stored.
+  st->shipped = std::move(shipped);
+  // Load what earlier runs stored. When the stored modules no longer compile
+  // with the shipped ones (an upgrade changed those), run the stored ones alone:
+  // the evaluator attached for the shipped set says so, and every change must
+  // compile with them again.
   auto stored = store.list_policies(st->tenant);
   if (!stored) return stored.error();
   for (auto& m : *stored) st->modules[m.id] = std::move(m.source);
-  if (!st->modules.empty()) {
+  if (!st->modules.empty() || !st->shipped.empty()) {
     std::vector<core::Error> errors;
-    auto engine = build(st->modules, &errors);
+    auto engine = build(st->with_shipped(st->modules), &errors);
+    if (!engine) {
+      // Leave out the stored modules of the shipped packages: they are the ones
+      // written against the old shipped modules.
+      std::set<std::string> packages;
+      for (const auto& [id, source] : st->shipped) {
+        if (auto p = policy::module_package(source)) packages.insert(*p);
+      }
+      std::map<std::string, std::string> others;
+      for (const auto& [id, source] : st->modules) {
+        auto p = policy::module_package(source);
+        bool theirs = false;
+        for (const auto& pkg : packages) theirs = theirs || (p && (*p == pkg || p->rfind(pkg + ".", 0) == 0));
+        if (!theirs) others[id] = source;
+      }
+      errors.clear();
+      engine = build(st->with_shipped(others), &errors);
+    }
     if (!engine) {
       core::Error e = engine.error();
       e.message = "stored policy modules do not compile: " + e.message;
@@ -225,15 +263,19 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(Router& router, r
   router.add("GET", "/v1/policies", [st](Request&) {
     std::lock_guard<std::mutex> lock(st->mu);
     core::Array list;
-    for (const auto& [id, src] : st->modules) list.push_back(core::Object{{"id", id}, {"raw", src}});
+    for (const auto& [id, src] : st->with_shipped(st->modules)) {
+      list.push_back(core::Object{{"id", id}, {"raw", src}, {"shipped", st->modules.count(id) == 0}});
+    }
     return Response::json(200, core::Object{{"result", std::move(list)}});
   });
   router.add("GET", "/v1/policies/{id*}", [st](Request& req) {
     std::lock_guard<std::mutex> lock(st->mu);
-    auto it = st->modules.find(req.params["id"]);
-    if (it == st->modules.end())
+    auto all = st->with_shipped(st->modules);
+    auto it = all.find(req.params["id"]);
+    if (it == all.end())
       return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
-    return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second}}}});
+    return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second},
+                                                                     {"shipped", st->modules.count(it->first) == 0}}}});
   });
   router.add("PUT", "/v1/policies/{id*}", [st](Request& req) {
     std::vector<core::Error> errors;
@@ -248,6 +290,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(Router& router, r
     if (auto s = st->remove(req.params["id"], &errors); !s) {
       if (s.error().code == core::code::kNotFound)
         return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
+      if (s.error().code == core::code::kConflict) return opa_error(409, "invalid_parameter", s.error().message);
       if (s.error().code == core::code::kUnavailable) return opa_error(500, "internal_error", s.error().message);
       return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
     }

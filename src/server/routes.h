@@ -38,8 +38,10 @@ class PolicyModules {
   // and returns what installs it; an error refuses the change.
   using Prepare = std::function<core::Result<std::function<void()>>(
       const std::map<std::string, std::string>& modules)>;
-  // Runs `prepare` on the stored modules now (an error is returned and nothing
-  // attached), then on every change.
+  // Attaches `prepare` and runs it on the stored modules now. An error there is
+  // returned and nothing installed (the evaluator keeps what it had), but it
+  // stays attached: every later change must compile for it, so the user fixes
+  // or deletes what no longer compiles.
   virtual core::Status attach(Prepare prepare) = 0;
   // Compile errors go to *errors (OPA's codes) and refuse the change; a store
   // failure is code kUnavailable. Nothing changes unless it returns ok.
@@ -48,8 +50,12 @@ class PolicyModules {
   virtual core::Status remove(const std::string& id, std::vector<core::Error>* errors) = 0;
 };
 
-// OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc)
-core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(Router& router, registry::Store& store);
+// OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc).
+// `shipped` modules (the ATT&CK library) are part of every evaluation, listed
+// with "shipped": true, never stored and not deletable; a stored module of the
+// same id replaces one.
+core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
+    Router& router, registry::Store& store, std::map<std::string, std::string> shipped = {});
 // POST /v1/agents/{id}/heartbeat, GET /v1/agents/{id}/emotion (emotion.cc)
 void add_emotion_routes(Router& router, registry::Registry& registry, emotion::Engine& engine);
 // Mesh message "heartbeat" (emotion.cc)

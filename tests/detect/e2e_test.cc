@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <mutex>
 #include <thread>
@@ -331,6 +332,17 @@ detections contains {"technique": "T1046", "tactic": "discovery", "rule": "sweep
     if (p.find("id")->as_string() == "site/sweeper.rego") listed = !p.find("shipped")->as_bool();
   }
   EXPECT_TRUE(listed);
+  // data.mitre is one document: OPA's Data API evaluates the shipped library
+  // and the user's module together, as the detector does.
+  Value data = call("POST", "/v1/data/mitre/detections",
+                    R"({"input":{"telemetry":{"event":"process.start","process":{"executable":"/opt/tools/sweeper","command_line":"sweeper --sweep 10.0.0.0/8 --ports 1-1024"}}}})",
+                    200);
+  ASSERT_NE(data.find("result"), nullptr) << core::to_json(data);
+  EXPECT_NE(core::to_json(*data.find("result")).find("sweeper_port_scan"), std::string::npos);
+  Value shadows = call("POST", "/v1/data/mitre/detections",
+                     R"({"input":{"telemetry":{"event":"process.start","process":{"executable":"C:\\Windows\\System32\\vssadmin.exe","command_line":"vssadmin delete shadows /all /quiet"}}}})",
+                     200);
+  EXPECT_NE(core::to_json(shadows).find("T1490"), std::string::npos) << core::to_json(shadows);
 
   // Refused, each with the set unchanged: modules that compile alone but not in
   // the detector's set (`detections` made a complete rule), or that compile there
@@ -360,6 +372,58 @@ detections contains {"technique": "T1046", "tactic": "discovery", "rule": "sweep
   EXPECT_EQ(r->status, 204) << r->body;
   EXPECT_TRUE(techniques().empty());
   call("GET", "/v1/policies/site/sweeper.rego", "", 404);
+}
+
+// An upgrade whose library no longer has what a stored user module relies on
+// must not keep genesisd down: it starts with the library alone, and the user
+// fixes or deletes the module through the policy API.
+TEST(MappingPolicies, AChangedLibraryDoesNotKeepTheDaemonDown) {
+  auto dir = testing::make_temp_dir("mapping-upgrade");
+  {
+    testing::Daemon d(dir);
+    HttpClient http(d.server());
+    auto r = http.request("PUT", "/v1/policies/site/uses_helper.rego",
+                          "package mitre\n"
+                          "detections contains {\"technique\": \"T1046\", \"rule\": \"site_sweep\"} if {\n"
+                          "\tinput.telemetry.event == \"process.start\"\n"
+                          "\t_contains_any(input.telemetry.process.command_line, [\"--sweep\"])\n"
+                          "}\n",
+                          "text/plain");
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+  // The new library: one module, without the helper the stored module calls.
+  auto lib = dir / "library";
+  std::filesystem::create_directories(lib);
+  {
+    std::FILE* f = std::fopen((lib / "impact.rego").string().c_str(), "w");
+    std::fputs("package mitre\n"
+               "detections contains {\"technique\": \"T1490\", \"rule\": \"shadow_delete\"} if {\n"
+               "\tinput.telemetry.event == \"process.start\"\n"
+               "\tcontains(input.telemetry.process.command_line, \"delete shadows\")\n"
+               "}\n",
+               f);
+    std::fclose(f);
+  }
+  testing::Daemon d(dir, {"--mitre-policies", lib.string()});
+  HttpClient http(d.server());
+  auto policies = http.request("GET", "/v1/attack/policies", "", "application/json");
+  ASSERT_TRUE(policies.ok());
+  Value listed = policies->json().value();
+  ASSERT_EQ(listed.find("policies")->as_array().size(), 1u) << policies->body;
+  EXPECT_EQ(listed.find("policies")->as_array()[0].find("id")->as_string(), "impact.rego");
+  // Until the module is fixed or deleted, changes that keep it are refused.
+  auto other = http.request("PUT", "/v1/policies/authz.rego", "package genesis.authz\nallow := true\n", "text/plain");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 400) << other->body;
+  auto del = http.request("DELETE", "/v1/policies/site/uses_helper.rego", "", "text/plain");
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->status, 200) << del->body;
+  other = http.request("PUT", "/v1/policies/authz.rego", "package genesis.authz\nallow := true\n", "text/plain");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 200) << other->body;
+  d.stop(SIGTERM);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
