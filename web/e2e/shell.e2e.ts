@@ -253,8 +253,12 @@ describe('fleet view', () => {
   });
 
   it('refuses a cyclic move visibly and snaps the node back', async () => {
+    // Three levels down, so the drop point is well away from where the drag
+    // started and the snap back is visible.
     const top = await spawn('cycle-top');
-    const below = await spawn('cycle-below', { parent_id: top.id });
+    const mid1 = await spawn('cycle-mid1', { parent_id: top.id });
+    const mid2 = await spawn('cycle-mid2', { parent_id: mid1.id });
+    const below = await spawn('cycle-below', { parent_id: mid2.id });
     await waitForAgent(page, below.id);
     await waitForRest(page);
     const before = await worldOf(page, top.id);
