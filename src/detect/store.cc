@@ -143,7 +143,22 @@ CREATE INDEX IF NOT EXISTS egress_decision_by_agent ON egress_decision(tenant_id
 class SqliteDetectStore : public DetectStore {
  public:
   explicit SqliteDetectStore(sqlite3* db) : db_(db) {}
-  ~SqliteDetectStore() override { sqlite3_close(db_); }
+  ~SqliteDetectStore() override {
+    if (reader_) sqlite3_close(reader_);
+    sqlite3_close(db_);
+  }
+
+  // A file store reads through a second, read-only connection: reads see only
+  // committed groups and do not wait for a group's fsync (as the registry's).
+  Status open_reader(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      std::string msg = reader_ ? sqlite3_errmsg(reader_) : "out of memory";
+      return core::make_error(core::code::kUnavailable, "cannot open " + path + " for reading: " + msg);
+    }
+    sqlite3_busy_handler(reader_, wait_for_lock, nullptr);
+    return {};
+  }
 
   Status init() {
     sqlite3_busy_handler(db_, wait_for_lock, nullptr);
@@ -176,8 +191,8 @@ class SqliteDetectStore : public DetectStore {
   }
 
   Result<Detection> get_detection(const std::string& tenant, const std::string& id) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_, (std::string(kDetectionSelect) + " WHERE tenant_id = ? AND id = ?").c_str());
+    ReadLock read(*this);
+    Stmt st(read.db, (std::string(kDetectionSelect) + " WHERE tenant_id = ? AND id = ?").c_str());
     st.bind(1, tenant).bind(2, id);
     if (st.step() != SQLITE_ROW) {
       return core::make_error(core::code::kNotFound, "no detection " + id);
@@ -202,8 +217,8 @@ class SqliteDetectStore : public DetectStore {
         return core::make_error(core::code::kInvalidArgument, "bad cursor", "cursor");
       }
     }
-    std::lock_guard lock(mu_);
-    Stmt st(db_, sql.c_str());
+    ReadLock read(*this);
+    Stmt st(read.db, sql.c_str());
     int i = 1;
     st.bind(i++, tenant);
     if (q.agent_id) st.bind(i++, *q.agent_id);
@@ -274,8 +289,8 @@ class SqliteDetectStore : public DetectStore {
 
   Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
                                                          const std::string& agent_id) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
+    ReadLock read(*this);
+    Stmt st(read.db,
             "SELECT id, tenant_id, agent_id, technique, detection_id, image, policy, sandbox, "
             "created_at FROM counter_agent WHERE tenant_id = ? AND agent_id = ? ORDER BY created_at");
     st.bind(1, tenant).bind(2, agent_id);
@@ -288,8 +303,8 @@ class SqliteDetectStore : public DetectStore {
   }
 
   Result<std::vector<Containment>> active_containments(int64_t now) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
+    ReadLock read(*this);
+    Stmt st(read.db,
             "SELECT tenant_id, agent_id, kind, counter_agent_id, technique, since, until FROM "
             "containment WHERE until > ? ORDER BY seq");
     st.bind(1, now);
@@ -303,8 +318,8 @@ class SqliteDetectStore : public DetectStore {
 
   Result<std::vector<ActionRecord>> actions(const std::string& tenant,
                                             const std::string& detection_id) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
+    ReadLock read(*this);
+    Stmt st(read.db,
             "SELECT tenant_id, counter_agent_id, agent_id, detection_id, action, status, detail, ts "
             "FROM response_action WHERE tenant_id = ? AND detection_id = ? ORDER BY seq");
     st.bind(1, tenant).bind(2, detection_id);
@@ -318,8 +333,8 @@ class SqliteDetectStore : public DetectStore {
 
   Result<std::vector<Evidence>> evidence(const std::string& tenant,
                                          const std::string& agent_id) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
+    ReadLock read(*this);
+    Stmt st(read.db,
             "SELECT id, tenant_id, agent_id, detection_id, counter_agent_id, snapshot, ts FROM "
             "evidence WHERE tenant_id = ? AND agent_id = ? ORDER BY ts");
     st.bind(1, tenant).bind(2, agent_id);
@@ -344,8 +359,8 @@ class SqliteDetectStore : public DetectStore {
 
   Result<std::vector<Decision>> decisions(const std::string& tenant,
                                           const std::string& agent_id) override {
-    std::lock_guard lock(mu_);
-    Stmt st(db_,
+    ReadLock read(*this);
+    Stmt st(read.db,
             "SELECT tenant_id, agent_id, subject, decision, reason, ts FROM egress_decision WHERE "
             "tenant_id = ? AND agent_id = ? ORDER BY seq");
     st.bind(1, tenant).bind(2, agent_id);
@@ -428,8 +443,17 @@ class SqliteDetectStore : public DetectStore {
                             "detection store: " + what + ": " + sqlite3_errmsg(db_));
   }
 
-  std::mutex mu_;  // one connection; serializes every statement
+  std::mutex mu_;  // the writer's connection; serializes its statements
   sqlite3* db_;
+  std::mutex read_mu_;         // the reader's connection, when there is one
+  sqlite3* reader_ = nullptr;
+
+  struct ReadLock {
+    explicit ReadLock(SqliteDetectStore& s)
+        : lock(s.reader_ ? s.read_mu_ : s.mu_), db(s.reader_ ? s.reader_ : s.db_) {}
+    std::lock_guard<std::mutex> lock;
+    sqlite3* db;
+  };
   std::atomic<int> queued_writers_{0};
   std::condition_variable committed_;
   bool group_open_ = false;
@@ -515,6 +539,9 @@ Result<std::unique_ptr<DetectStore>> open_detect_store(const std::string& url) {
   }
   auto store = std::make_unique<SqliteDetectStore>(db);
   if (auto st = store->init(); !st.ok()) return st.error();
+  if (path != ":memory:" && !path.empty() && path.rfind("file:", 0) != 0) {
+    if (auto st = store->open_reader(path); !st.ok()) return st.error();
+  }
   return std::unique_ptr<DetectStore>(std::move(store));
 }
 

@@ -2,9 +2,11 @@
 // counter-agents, containments (egress denial, quarantine), response actions,
 // evidence and egress decisions. Internal to src/detect.
 //
-// The embedded implementation is SQLite: its own connection to the same file as
-// the registry (WAL lets both work), its own tables. Every write is atomic and
-// durable when it returns; concurrent writes share one commit (group commit).
+// The embedded implementation is SQLite: its own connections to the same file
+// as the registry (WAL lets them all work), its own tables. Every write is atomic
+// and durable when it returns; concurrent writes share one commit (group
+// commit). Reads of a file store use a read-only connection and see only what
+// is committed.
 //
 // Thread safety: all methods may be called from any thread (one mutex).
 #pragma once
