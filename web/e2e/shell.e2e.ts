@@ -362,6 +362,9 @@ for (const renderer of ['webgl2', 'webgpu'] as const) {
       expect(sent.data.detections[0].technique).toBe('T1071.004');
       const counterId: string = sent.data.counter_agents[0].id;
       await waitForAgent(page, counterId);
+      // ... and it is an alert in the HUD.
+      await expect.poll(async () => (await page.locator('#toast').textContent()) ?? '', POLL).toContain('detection T1071.004');
+      expect(await page.locator('#toast').getAttribute('data-kind')).toBe('alert');
       const seen = await page.evaluate(
         ([vid, cid]) => {
           const m = window.__genesis.view!.model;

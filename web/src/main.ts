@@ -100,6 +100,10 @@ async function startFleet(b: BootResult): Promise<void> {
     model.attrVersion++;
     void inspector.open(n);
   });
+  // A detection is an alert in the HUD as well as a red pulse on its agent.
+  model.listeners.add((type, n) => {
+    if (type === 'detection' && n) shell.toast(shell.detectionText(n), 'alert');
+  });
   const count = $('fleet-count');
   setInterval(() => {
     count.textContent = `${model.size} agents · ${view.fps.toFixed(0)} fps · layout ${view.layoutTickMs.toFixed(1)} ms/tick`;

@@ -9,13 +9,23 @@ import type { FleetView } from './ui/view';
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
 let toastTimer = 0;
-export function toast(message: string, kind: 'error' | 'info' = 'info'): void {
+export function toast(message: string, kind: 'error' | 'alert' | 'info' = 'info'): void {
   const t = $('toast');
   t.textContent = message;
   t.dataset.kind = kind;
   t.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => (t.hidden = true), kind === 'error' ? 8000 : 4000);
+  toastTimer = window.setTimeout(() => (t.hidden = true), kind === 'info' ? 4000 : 8000);
+}
+
+/** The alert line for an agent's newest detection: technique, tactic, agent, rules. */
+export function detectionText(node: FleetNode): string {
+  const d = (node.detections[0] ?? {}) as { technique?: unknown; tactic?: unknown; rules?: unknown };
+  const technique = typeof d.technique === 'string' ? d.technique : 'unknown technique';
+  const tactic = typeof d.tactic === 'string' && d.tactic ? ` (${d.tactic})` : '';
+  const rules = Array.isArray(d.rules) ? d.rules.filter((r): r is string => typeof r === 'string') : [];
+  const who = node.agent.label || node.agent.id.slice(0, 8);
+  return `detection ${technique}${tactic} on ${who}${rules.length ? ` — ${rules.join(', ')}` : ''}`;
 }
 
 export function renderLegend(): void {
