@@ -83,6 +83,19 @@ declare global {
   }
 }
 
+/** How long boot() waits for the preboot's announcement before it does the boot itself. */
+const ANNOUNCE_DEADLINE_MS = 10000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
+
 export async function boot(handlers: MeshHandlers, api = new Api()): Promise<BootResult> {
   const mark = (name: string) => performance.mark(`genesis:${name}`);
   mark('boot-start');
@@ -95,7 +108,10 @@ export async function boot(handlers: MeshHandlers, api = new Api()): Promise<Boo
   // Usually the preboot script has registered and announced this tab's agent
   // while the bundle loaded: adopt its socket and the messages it kept.
   const session = pre ? await pre.session.catch(() => null) : null;
-  const announced = pre && session ? await pre.announced.catch((e: unknown) => (console.warn('genesis: preboot', e), null)) : null;
+  const announced =
+    pre && session
+      ? await within(pre.announced, ANNOUNCE_DEADLINE_MS).catch((e: unknown) => (console.warn('genesis: preboot', e), null))
+      : null;
   const registered = toAgent(announced?.agent);
   if (pre?.ws && session && announced && registered) {
     api.token = session.token;
