@@ -598,13 +598,9 @@ Result<Playbook> Detector::put_playbook(const Value& doc) {
   return *p;
 }
 
-namespace {
-
-bool is_mitre_package(const std::string& package) {
+bool is_mapping_package(const std::string& package) {
   return package == "mitre" || package.rfind("mitre.", 0) == 0;
 }
-
-}  // namespace
 
 Result<std::shared_ptr<const PolicySet>> Detector::build_with(
     const std::map<std::string, std::string>& user) const {
@@ -629,7 +625,7 @@ Result<std::function<void()>> Detector::prepare_policies(
   std::map<std::string, std::string> user;
   for (const auto& [name, source] : stored) {
     auto package = policy::module_package(source);
-    if (package.ok() && is_mitre_package(*package)) user[name] = source;
+    if (package.ok() && is_mapping_package(*package)) user[name] = source;
   }
   auto set = build_with(user);
   if (!set.ok()) return set.error();

@@ -104,6 +104,10 @@ struct IngestResult {
   core::Value to_json() const;
 };
 
+// Whether modules of `package` ("mitre", "mitre.site", ...) belong to the
+// detector's mapping set.
+bool is_mapping_package(const std::string& package);
+
 class Detector {
  public:
   // Loads the catalogue, playbooks and policies; installs the quarantine guard

@@ -79,7 +79,7 @@ void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules
   router.add("PUT", "/v1/attack/policies/{name*}", [&policies](Request& req) {
     auto package = policy::module_package(req.body);
     if (!package) return error_response(package.error());
-    if (*package != "mitre" && package->rfind("mitre.", 0) != 0) {
+    if (!detect::is_mapping_package(*package)) {
       return error_response(core::make_error(
           core::code::kInvalidArgument,
           "an ATT&CK mapping module is in package mitre or mitre.*, not " + *package, "package"));

@@ -218,9 +218,9 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
   st->store = &store;
   st->shipped = std::move(shipped);
   // Load what earlier runs stored. When the stored modules no longer compile
-  // with the shipped ones (an upgrade changed those), run the stored ones alone:
-  // the evaluator attached for the shipped set says so, and every change must
-  // compile with them again.
+  // with the shipped ones (an upgrade changed those), leave out the stored
+  // modules of the shipped packages: the evaluator attached for those says so,
+  // and every change must compile with them again.
   auto stored = store.list_policies(st->tenant);
   if (!stored) return stored.error();
   for (auto& m : *stored) st->modules[m.id] = std::move(m.source);
