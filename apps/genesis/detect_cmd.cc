@@ -1,4 +1,4 @@
-// genesis telemetry send | detections ls | playbook ls|show
+// genesis telemetry send | detections ls | playbook ls|show | mapping ls|put|rm
 #include <iostream>
 
 #include "apps/genesis/api.h"
@@ -150,6 +150,47 @@ void add_detect_commands(CLI::App& app, Context& ctx) {
                 << "  urgency " << r->find("urgency")->as_double() << "\n";
       print_goals(*r);
       if (const Value* d = r->find("description")) std::cout << "  " << d->as_string() << "\n";
+    });
+  }
+
+  {
+    // The ATT&CK mapping set: the shipped library plus the user's modules
+    // (package mitre or mitre.*), stored by genesisd and used by the detector.
+    auto* mapping = app.add_subcommand("mapping", "ATT&CK mapping rules (Rego, package mitre)");
+    mapping->require_subcommand(1);
+    auto* ls = mapping->add_subcommand("ls", "list the modules of the mapping set");
+    ls->callback([&ctx] {
+      auto r = call(ctx, "GET", "/v1/attack/policies");
+      if (!r) return;
+      if (ctx.json) {
+        std::cout << core::to_json(*r) << "\n";
+        return;
+      }
+      for (const Value& p : r->find("policies")->as_array()) {
+        const Value* shipped = p.find("shipped");
+        std::cout << str(p, "id") << "  " << (shipped && shipped->is_bool() && shipped->as_bool() ? "shipped" : "user")
+                  << "  " << p.find("bytes")->as_int() << " bytes\n";
+      }
+    });
+    auto* put = mapping->add_subcommand("put", "add or replace a module (refused with its error if it does not compile)");
+    auto name = std::make_shared<std::string>();
+    auto file = std::make_shared<std::string>();
+    put->add_option("name", *name, "module id, e.g. site/scanners.rego")->required();
+    put->add_option("file", *file, "Rego source file, or - for standard input")->required();
+    put->callback([&ctx, name, file] {
+      auto source = read_input(*file);
+      if (!source) return fail(ctx, source.error().message);
+      auto r = call(ctx, "PUT", "/v1/attack/policies/" + client::url_encode(*name), *source, "text/plain");
+      if (!r) return;
+      if (ctx.json) std::cout << core::to_json(*r) << "\n";
+      else std::cout << "stored " << *name << "\n";
+    });
+    auto* rm = mapping->add_subcommand("rm", "delete a user module");
+    auto rm_name = std::make_shared<std::string>();
+    rm->add_option("name", *rm_name, "module id")->required();
+    rm->callback([&ctx, rm_name] {
+      if (!call(ctx, "DELETE", "/v1/attack/policies/" + client::url_encode(*rm_name))) return;
+      if (!ctx.json) std::cout << "deleted " << *rm_name << "\n";
     });
   }
 }

@@ -69,12 +69,12 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
-core::Result<std::string> module_package(std::string_view source) {
-  auto parsed = parse_module("module", source, ParseOptions{});
+core::Result<std::string> module_package(std::string_view source, const std::string& file) {
+  auto parsed = parse_module(file, source, ParseOptions{});
   if (!parsed.ok()) {
     ParseOptions v0;
     v0.v0 = true;
-    auto old = parse_module("module", source, v0);
+    auto old = parse_module(file, source, v0);
     if (!old.ok()) return parsed.error();
     parsed = std::move(old);
   }

@@ -58,8 +58,8 @@ struct EngineOptions {
 
 // The package a module declares, dotted and without "data." ("mitre",
 // "mitre.custom"): who evaluates it is decided by its package. Parses the
-// module (v1, else v0); a parse error is returned as such.
-core::Result<std::string> module_package(std::string_view source);
+// module (v1, else v0); a parse error is returned as such, located in `file`.
+core::Result<std::string> module_package(std::string_view source, const std::string& file = "module");
 
 struct Compiled;
 struct CompiledQuery;

@@ -77,7 +77,7 @@ void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules
   // (also visible at /v1/policies), so it survives restarts. A module that does
   // not compile is refused with OPA's error code and the running set stays.
   router.add("PUT", "/v1/attack/policies/{name*}", [&policies](Request& req) {
-    auto package = policy::module_package(req.body);
+    auto package = policy::module_package(req.body, req.params["name"]);
     if (!package) return error_response(package.error());
     if (!detect::is_mapping_package(*package)) {
       return error_response(core::make_error(

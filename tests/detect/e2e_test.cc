@@ -457,6 +457,43 @@ TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
   auto [rc4, books] = run("playbook ls");
   EXPECT_EQ(rc4, 0);
   EXPECT_NE(books.find("T1055  process-monitor  quarantine  kill-process,forensic-dump"), std::string::npos) << books;
+
+  // The user's own mapping rules: stored, listed, used, refused when broken, removed.
+  std::string rule = (daemon_->dir() / "cli_rule.rego").string();
+  {
+    std::FILE* f = std::fopen(rule.c_str(), "w");
+    std::fputs("package mitre\n"
+               "detections contains {\"technique\": \"T1046\", \"rule\": \"cli_sweeper\"} if {\n"
+               "\tinput.telemetry.event == \"process.start\"\n"
+               "\t_contains_any(_cmd, [\"--cli-sweep\"])\n"
+               "}\n",
+               f);
+    std::fclose(f);
+  }
+  auto [rc5, stored] = run("mapping put site/cli_rule.rego " + rule);
+  EXPECT_EQ(rc5, 0) << stored;
+  auto [rc6, mappings] = run("mapping ls");
+  EXPECT_EQ(rc6, 0);
+  EXPECT_NE(mappings.find("site/cli_rule.rego  user"), std::string::npos) << mappings;
+  EXPECT_NE(mappings.find("discovery.rego  shipped"), std::string::npos) << mappings;
+  Value hit = call("POST", "/v1/telemetry",
+                   event(a, R"({"event":"process.start","process":{"executable":"/usr/bin/sweeper","command_line":"sweeper --cli-sweep 10.0.0.0/24"}})"),
+                   200);
+  ASSERT_EQ(hit.find("detections")->as_array().size(), 1u) << core::to_json(hit);
+  EXPECT_EQ(hit.find("detections")->as_array()[0].find("technique")->as_string(), "T1046");
+  std::string broken = (daemon_->dir() / "broken.rego").string();
+  {
+    std::FILE* f = std::fopen(broken.c_str(), "w");
+    std::fputs("package mitre\ndetections contains x if {", f);
+    std::fclose(f);
+  }
+  auto [rc7, refused] = run("mapping put site/broken.rego " + broken);
+  EXPECT_EQ(rc7, 1);
+  EXPECT_NE(refused.find("site/broken.rego:2"), std::string::npos) << refused;
+  auto [rc8, removed] = run("mapping rm site/cli_rule.rego");
+  EXPECT_EQ(rc8, 0) << removed;
+  auto [rc9, gone] = run("mapping rm site/cli_rule.rego");
+  EXPECT_EQ(rc9, 1) << gone;
 }
 
 }  // namespace
