@@ -410,8 +410,8 @@ class SqliteDetectStore : public DetectStore {
       ++group_;
     }
     const uint64_t my_group = group_;
-    if (!exec("SAVEPOINT op")) return error("savepoint");
-    Status result = op();
+    // A failure here must still reach the commit below: others may wait on this group.
+    Status result = exec("SAVEPOINT op") ? op() : Status(error("savepoint"));
     if (!result.ok()) (void)exec("ROLLBACK TO op");
     (void)exec("RELEASE op");
     if (queued_writers_.load(std::memory_order_acquire) == 0) {

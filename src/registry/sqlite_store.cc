@@ -661,8 +661,9 @@ class SqliteStore final : public Store {
     }
     const uint64_t my_group = group_;
     const int64_t seq_before = next_agent_seq_;
-    if (auto s = exec("SAVEPOINT op"); !s) return s.error();
-    auto result = op();
+    // A failure here must still reach the commit below: others may wait on this group.
+    Status savepoint = exec("SAVEPOINT op");
+    decltype(op()) result = savepoint ? op() : decltype(op())(savepoint.error());
     if (!result) {
       (void)exec("ROLLBACK TO op");
       next_agent_seq_ = seq_before;
