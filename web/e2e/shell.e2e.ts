@@ -399,6 +399,13 @@ for (const renderer of ['webgl2', 'webgpu'] as const) {
         await waitFrames(page);
         writeFileSync(join(SHOTS, 'detection.png'), await page.screenshot());
       }
+      // The alerts panel lists it; picking it selects the agent and opens the inspector.
+      const entry = page.locator('#alerts li').first();
+      await expect.poll(async () => (await entry.textContent()) ?? '', POLL).toContain(`T1071.004 (command-and-control) on victim-${renderer}`);
+      await entry.click();
+      await page.waitForFunction((id) => window.__genesis.model.selectedId === id, victim.id);
+      const inspector = page.locator('#inspector');
+      await expect.poll(async () => ((await inspector.isVisible()) ? ((await inspector.textContent()) ?? '') : ''), POLL).toContain(victim.id);
       await page.close();
     });
   });

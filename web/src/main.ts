@@ -100,9 +100,22 @@ async function startFleet(b: BootResult): Promise<void> {
     model.attrVersion++;
     void inspector.open(n);
   });
-  // A detection is an alert in the HUD as well as a red pulse on its agent.
+  // A detection is an alert in the HUD (a toast, and the list of the latest,
+  // each leading to its agent) as well as a red pulse on the agent.
+  const alerts = new shell.AlertLog();
+  const pick = (id: string) => {
+    const n = model.nodes.get(id);
+    if (!n) return shell.toast(`agent ${id.slice(0, 8)} is gone`, 'error');
+    view.focus(n);
+    model.selectedId = id;
+    model.attrVersion++;
+    void inspector.open(n);
+  };
   model.listeners.add((type, n) => {
-    if (type === 'detection' && n) shell.toast(shell.detectionText(n), 'alert');
+    if (type !== 'detection' || !n) return;
+    shell.toast(shell.detectionText(n), 'alert');
+    alerts.add(n, Date.now());
+    shell.renderAlerts(alerts, pick);
   });
   const count = $('fleet-count');
   setInterval(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FleetModel } from './fleet';
-import { detectionText } from './shell';
+import { AlertLog, detectionText } from './shell';
 import { NEUTRAL_EMOTION } from './types';
 
 describe('detectionText', () => {
@@ -24,5 +24,22 @@ describe('detectionText', () => {
     m.apply({ seq: 1, type: 'agent.spawn', data: agent('0123456789abcdef', '') });
     m.apply({ seq: 2, type: 'detection', data: { agent_id: '0123456789abcdef', rules: 'not a list' } });
     expect(detectionText(m.nodes.get('0123456789abcdef')!)).toBe('detection unknown technique on 01234567');
+  });
+});
+
+describe('AlertLog', () => {
+  it('keeps the latest detections, newest first, up to its size', () => {
+    const m = new FleetModel();
+    const log = new AlertLog(2);
+    for (const [i, t] of ['T1055', 'T1490', 'T1071.004'].entries()) {
+      const id = `a${i}`;
+      m.apply({ seq: i * 2 + 1, type: 'agent.spawn', data: { id, label: `host-${i}`, path: `host-${i}`, parent_id: null } });
+      m.apply({ seq: i * 2 + 2, type: 'detection', data: { agent_id: id, technique: t } });
+      log.add(m.nodes.get(id)!, 1000 + i);
+    }
+    expect(log.entries).toEqual([
+      { agentId: 'a2', text: 'T1071.004 on host-2', at: 1002 },
+      { agentId: 'a1', text: 'T1490 on host-1', at: 1001 },
+    ]);
   });
 });

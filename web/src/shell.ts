@@ -28,6 +28,36 @@ export function detectionText(node: FleetNode): string {
   return `detection ${technique}${tactic} on ${who}${rules.length ? ` — ${rules.join(', ')}` : ''}`;
 }
 
+/** The latest detections, newest first, for the alerts panel. */
+export class AlertLog {
+  readonly entries: { agentId: string; text: string; at: number }[] = [];
+
+  constructor(private readonly max = 6) {}
+
+  add(node: FleetNode, at: number): void {
+    this.entries.unshift({ agentId: node.agent.id, text: detectionText(node).replace(/^detection /, ''), at });
+    this.entries.splice(this.max);
+  }
+}
+
+/** Draws the alerts panel; picking an entry calls `onPick` with its agent. */
+export function renderAlerts(log: AlertLog, onPick: (agentId: string) => void): void {
+  const root = $('alerts');
+  const title = document.createElement('h4');
+  title.textContent = 'Detections';
+  const list = document.createElement('ul');
+  for (const e of log.entries) {
+    const li = document.createElement('li');
+    li.textContent = `${new Date(e.at).toLocaleTimeString()}  ${e.text}`;
+    li.title = `${e.text} (click: show the agent)`;
+    li.dataset.agent = e.agentId;
+    li.addEventListener('click', () => onPick(e.agentId));
+    list.append(li);
+  }
+  root.replaceChildren(title, list);
+  root.hidden = log.entries.length === 0;
+}
+
 export function renderLegend(): void {
   const l = $('legend');
   l.innerHTML = `
