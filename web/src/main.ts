@@ -7,7 +7,7 @@ import './style.css';
 import wasmUrl from '../build/layout.wasm?url';
 import type { Api } from './api';
 import { boot, reapOrphanTabs, type BootResult } from './boot';
-import { FleetModel } from './fleet';
+import { FleetModel, type FleetNode } from './fleet';
 import type { MeshMessage } from './types';
 import type { FleetView, RendererChoice } from './ui/view';
 
@@ -95,11 +95,12 @@ async function startFleet(b: BootResult): Promise<void> {
   dbg.renderer = view.renderer.kind;
   $('renderer-name').textContent = view.renderer.kind === 'webgpu' ? 'WebGPU' : 'WebGL2';
   shell.renderLegend();
-  shell.bindSearch(model, view, (n) => {
+  const select = (n: FleetNode) => {
     model.selectedId = n.agent.id;
     model.attrVersion++;
     void inspector.open(n);
-  });
+  };
+  shell.bindSearch(model, view, select);
   // A detection is an alert in the HUD (a toast, and the list of the latest,
   // each leading to its agent) as well as a red pulse on the agent.
   const alerts = new shell.AlertLog();
@@ -107,9 +108,7 @@ async function startFleet(b: BootResult): Promise<void> {
     const n = model.nodes.get(id);
     if (!n) return shell.toast(`agent ${id.slice(0, 8)} is gone`, 'error');
     view.focus(n);
-    model.selectedId = id;
-    model.attrVersion++;
-    void inspector.open(n);
+    select(n);
   };
   model.listeners.add((type, n) => {
     if (type !== 'detection' || !n) return;
