@@ -82,6 +82,19 @@ const char* kBenign[] = {
     R"({"event":"powershell.script_block","powershell":{"file":{"script_block_text":"Get-Service | Where-Object Status -eq Running"}}})",
 };
 
+// p50/p99/max of telemetry -> counter_agent.spawn, one latency per attack.
+void report_latencies(benchmark::State& state, std::vector<double>& latencies_us, bool complete) {
+  if (!complete) state.SkipWithError("an attack got no counter-agent");
+  std::sort(latencies_us.begin(), latencies_us.end());
+  auto pct = [&](double p) {
+    return latencies_us.empty() ? 0 : latencies_us[static_cast<size_t>(p * (latencies_us.size() - 1))];
+  };
+  state.counters["p50_ms"] = pct(0.50) / 1000;
+  state.counters["p99_ms"] = pct(0.99) / 1000;
+  state.counters["max_ms"] = latencies_us.empty() ? 0 : latencies_us.back() / 1000;
+  state.counters["attacks"] = static_cast<double>(latencies_us.size());
+}
+
 void BM_TelemetryToCounterAgent(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   Fixture f;
@@ -103,13 +116,7 @@ void BM_TelemetryToCounterAgent(benchmark::State& state) {
       failures += r.counter_agents.size() != 1;
     }
   }
-  if (failures > 0 || latencies_us.size() != n) state.SkipWithError("an attack got no counter-agent");
-  std::sort(latencies_us.begin(), latencies_us.end());
-  auto pct = [&](double p) { return latencies_us.empty() ? 0 : latencies_us[static_cast<size_t>(p * (latencies_us.size() - 1))]; };
-  state.counters["p50_ms"] = pct(0.50) / 1000;
-  state.counters["p99_ms"] = pct(0.99) / 1000;
-  state.counters["max_ms"] = latencies_us.empty() ? 0 : latencies_us.back() / 1000;
-  state.counters["attacks"] = static_cast<double>(latencies_us.size());
+  report_latencies(state, latencies_us, failures == 0 && latencies_us.size() == n);
 }
 BENCHMARK(BM_TelemetryToCounterAgent)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -151,13 +158,7 @@ void BM_TelemetryToCounterAgentConcurrent(benchmark::State& state) {
     }
     for (auto& t : threads) t.join();
   }
-  if (failures > 0 || latencies_us.size() != n) state.SkipWithError("an attack got no counter-agent");
-  std::sort(latencies_us.begin(), latencies_us.end());
-  auto pct = [&](double p) { return latencies_us.empty() ? 0 : latencies_us[static_cast<size_t>(p * (latencies_us.size() - 1))]; };
-  state.counters["p50_ms"] = pct(0.50) / 1000;
-  state.counters["p99_ms"] = pct(0.99) / 1000;
-  state.counters["max_ms"] = latencies_us.empty() ? 0 : latencies_us.back() / 1000;
-  state.counters["attacks"] = static_cast<double>(latencies_us.size());
+  report_latencies(state, latencies_us, failures == 0 && latencies_us.size() == n);
   state.counters["attacks/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_TelemetryToCounterAgentConcurrent)
