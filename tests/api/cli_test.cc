@@ -1,31 +1,20 @@
 // The genesis CLI against a real genesisd: output, --json, errors and exit codes.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-
 #include "core/value.h"
+#include "support/command.h"
 #include "support/daemon.h"
 
 namespace genesis {
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out;  // stdout and stderr together
-};
+using CliRun = testing::CommandRun;
 
 class CliTest : public ::testing::Test {
  protected:
   CliRun genesis(const std::string& args) {
-    std::string cmd = std::string(GENESIS_CLI_PATH) + " --server " + daemon_.server() + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+    return testing::run_command(std::string(GENESIS_CLI_PATH) + " --server " + daemon_.server() + " " + args +
+                                " 2>&1");
   }
   std::string spawn(const std::string& args) {
     CliRun r = genesis("--json agent spawn " + args);

@@ -13,6 +13,7 @@
 #include "client/client.h"
 #include "mesh/mesh.h"
 #include "server/server.h"
+#include "support/command.h"
 #include "support/daemon.h"
 
 namespace genesis {
@@ -436,13 +437,9 @@ TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
     std::fclose(f);
   }
   auto run = [&](const std::string& args) {
-    std::string cmd = std::string(GENESIS_CLI_PATH) + " --server " + daemon_->server() + " " + args + " 2>&1";
-    std::FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    int rc = pclose(p);
-    return std::make_pair(WEXITSTATUS(rc), out);
+    auto r = testing::run_command(std::string(GENESIS_CLI_PATH) + " --server " + daemon_->server() + " " +
+                                  args + " 2>&1");
+    return std::make_pair(r.exit_code, r.out);
   };
   auto [rc1, sent] = run("telemetry send " + file);
   EXPECT_EQ(rc1, 0) << sent;

@@ -7,6 +7,7 @@
 
 #include "client/client.h"
 #include "core/value.h"
+#include "support/command.h"
 #include "support/daemon.h"
 
 namespace genesis {
@@ -30,15 +31,9 @@ class HeartbeatApiTest : public ::testing::Test {
     return ok("POST", "/v1/agents", body, 201).find("id")->as_string();
   }
   std::pair<int, std::string> cli(const std::string& args) {
-    std::string cmd =
-        std::string(GENESIS_CLI_PATH) + " --server " + daemon_.server() + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+    auto r = testing::run_command(std::string(GENESIS_CLI_PATH) + " --server " + daemon_.server() + " " +
+                                  args + " 2>&1");
+    return {r.exit_code, r.out};
   }
 
   testing::Daemon daemon_;

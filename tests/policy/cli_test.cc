@@ -8,16 +8,14 @@
 #include <fstream>
 
 #include "policy/value.h"
+#include "support/command.h"
 
 namespace genesis::policy {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int exit_code;
-  std::string out;
-};
+using CliRun = testing::CommandRun;
 
 class PolicyCliTest : public ::testing::Test {
  protected:
@@ -31,14 +29,8 @@ class PolicyCliTest : public ::testing::Test {
     std::ofstream(dir_ / rel) << text;
   }
   CliRun genesis(const std::string& args, bool with_stderr = true) {
-    std::string cmd = std::string(GENESIS_CLI_PATH) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+    return testing::run_command(std::string(GENESIS_CLI_PATH) + " " + args +
+                                (with_stderr ? " 2>&1" : " 2>/dev/null"));
   }
   std::string path(const std::string& rel) { return (dir_ / rel).string(); }
   fs::path dir_;
