@@ -66,13 +66,9 @@ TEST_F(CliTest, EventsAddAndList) {
 }
 
 TEST_F(CliTest, UnreachableServerIsOneClearLine) {
-  std::string cmd = std::string(GENESIS_CLI_PATH) + " --server 127.0.0.1:1 agent ls 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[512] = {0};
-  size_t n = fread(buf, 1, sizeof buf - 1, p);
-  int status = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  EXPECT_NE(std::string(buf, n).find("cannot connect"), std::string::npos) << buf;
+  CliRun r = testing::run_command(std::string(GENESIS_CLI_PATH) + " --server 127.0.0.1:1 agent ls 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("cannot connect"), std::string::npos) << r.out;
 }
 
 }  // namespace
