@@ -2,6 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 LISTEN ?= 127.0.0.1:8000
+STORE ?= sqlite:data/genesis.db
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps configure build web run test bench clean
@@ -23,7 +24,7 @@ web: deps
 
 run: build web
 	@mkdir -p data
-	$(BUILD_DIR)/apps/genesisd/genesisd --listen $(LISTEN) --store sqlite:data/genesis.db --web web/dist
+	$(BUILD_DIR)/apps/genesisd/genesisd --listen $(LISTEN) --store '$(STORE)' --web web/dist
 
 test: build web
 	@scripts/run-tests.sh $(BUILD_DIR)

@@ -11,6 +11,7 @@
 
 #include "client/client.h"
 #include "support/daemon.h"
+#include "support/pg.h"
 
 namespace genesis {
 namespace {
@@ -21,9 +22,16 @@ testing::Daemon& daemon() {
   return d;
 }
 
+// genesisd on PostgreSQL: a throw-away cluster started by this binary.
+testing::Daemon& pg_daemon() {
+  static auto cluster = testing::PgCluster::start_private();
+  static testing::Daemon d({}, {}, cluster->new_database());
+  return d;
+}
+
 // Runs `clients` threads issuing `method target body` for 3 s.
 void run_load(benchmark::State& state, const std::string& method, const std::string& target,
-              const std::string& body, int want_status) {
+              const std::string& body, int want_status, testing::Daemon& (*which)() = &daemon) {
   const int clients = static_cast<int>(state.range(0));
   for (auto _ : state) {
     std::atomic<bool> stop{false};
@@ -33,7 +41,7 @@ void run_load(benchmark::State& state, const std::string& method, const std::str
     auto start = std::chrono::steady_clock::now();
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
-        client::HttpClient http(daemon().server());
+        client::HttpClient http(which().server());
         auto& lat = latencies[c];
         lat.reserve(1 << 20);
         while (!stop.load(std::memory_order_relaxed)) {
@@ -79,6 +87,23 @@ void BM_SpawnOnePerRequest(benchmark::State& state) {
 BENCHMARK(BM_SpawnOnePerRequest)->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 BENCHMARK(BM_GetAgentKeepAlive)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+
+void BM_GetAgentKeepAlivePostgres(benchmark::State& state) {
+  client::HttpClient setup(pg_daemon().server());
+  std::string id = setup.request("POST", "/v1/agents", R"({"label":"hot","mem_state":{"task":"serve","n":1}})")
+                       ->json()
+                       ->find("id")
+                       ->as_string();
+  run_load(state, "GET", "/v1/agents/" + id, "", 200, &pg_daemon);
+}
+BENCHMARK(BM_GetAgentKeepAlivePostgres)->Arg(1)->Arg(4)->Arg(8)->Arg(16)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+
+void BM_SpawnOnePerRequestPostgres(benchmark::State& state) {
+  client::HttpClient setup(pg_daemon().server());
+  std::string id = setup.request("POST", "/v1/agents", R"({"label":"spawner"})")->json()->find("id")->as_string();
+  run_load(state, "POST", "/v1/agents", R"({"label":"w","parent_id":")" + id + R"(","goals":[{"id":"g","weight":0.5,"ttl":60}]})", 201, &pg_daemon);
+}
+BENCHMARK(BM_SpawnOnePerRequestPostgres)->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace genesis

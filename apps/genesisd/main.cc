@@ -14,6 +14,7 @@
 #include "registry/service.h"
 #include "server/routes.h"
 #include "server/server.h"
+#include "storage/storage.h"
 #if defined(GENESIS_HAVE_DETECTOR)
 #include "server/detect_routes.h"
 #endif
@@ -30,6 +31,7 @@ struct Config {
   std::string playbooks;         // empty: the shipped playbooks/
   std::string mitre_policies;    // empty: the shipped policies/mitre/
   std::string alert_webhook;     // empty: alerts go to the alert stream only
+  std::string detect_store;      // empty: the --store URL when it is sqlite:
 };
 
 int fail(const std::string& step, const genesis::core::Error& e) {
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   Config cfg;
   CLI::App app{"genesisd - the Genesis control plane daemon"};
   app.add_option("--listen", cfg.listen, "host:port to serve HTTP and WebSocket on (port 0: any free port)");
-  app.add_option("--store", cfg.store, "store URL: sqlite:PATH");
+  app.add_option("--store", cfg.store, "store URL: sqlite:PATH or postgresql://USER@HOST:PORT/DB (docs/architecture.md)");
   app.add_option("--web", cfg.web_dir, "directory of the built browser shell to serve at /");
   app.add_option("--attack-catalogue", cfg.attack_catalogue, "ATT&CK catalogue JSON (default: the shipped one)");
   app.add_option("--playbooks", cfg.playbooks, "playbook directory (default: the shipped playbooks/)");
@@ -54,16 +56,27 @@ int main(int argc, char** argv) {
   app.add_option("--threads", cfg.threads, "worker threads (0: 4 per core, at least 8)");
   app.add_option("--emotion-model", cfg.emotion_model,
                  "PAD model weights file (default: the shipped models/emotion.bin)");
+  app.add_option("--detect-store", cfg.detect_store,
+                 "detection tables' store, sqlite:PATH (default: the --store URL when it is sqlite:, "
+                 "else sqlite:data/detections.db; they are not in PostgreSQL yet)");
   CLI11_PARSE(app, argc, argv);
 
   // 2. Open the store (creating its directory) and migrate its schema.
-  if (cfg.store.rfind("sqlite:", 0) == 0) {
-    std::filesystem::path p(cfg.store.substr(7));
+  // The detection tables have a SQLite implementation only (src/detect/store.h):
+  // beside a PostgreSQL store they stay in a SQLite file, and genesisd says so.
+  if (cfg.detect_store.empty())
+    cfg.detect_store = storage::is_postgres_url(cfg.store) ? "sqlite:data/detections.db" : cfg.store;
+  for (const std::string& url : {cfg.store, cfg.detect_store}) {
+    if (url.rfind("sqlite:", 0) != 0) continue;
+    std::filesystem::path p(url.substr(7));
     std::error_code ec;
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
   }
-  auto store = registry::open_store(cfg.store);
+  auto store = storage::open_store(cfg.store);
   if (!store) return fail("open store", store.error());
+  if (storage::is_postgres_url(cfg.store))
+    std::fprintf(stderr, "genesisd: note: detection tables are kept in %s (not in PostgreSQL yet)\n",
+                 cfg.detect_store.c_str());
 
   // 3. The event bus and the registry that publishes on it.
   mesh::EventBus bus;
@@ -105,7 +118,7 @@ int main(int argc, char** argv) {
 #if defined(GENESIS_HAVE_DETECTOR)
   // 4b. The detector: its store (same database, own tables), catalogue, playbooks,
   // mapping policies; then its routes (after the mesh messages it gates).
-  auto detect_store = detect::open_detect_store(cfg.store);
+  auto detect_store = detect::open_detect_store(cfg.detect_store);
   if (!detect_store) return fail("open detection store", detect_store.error());
   detect::DetectorOptions dopts;
   dopts.catalogue_path = cfg.attack_catalogue;

@@ -229,8 +229,8 @@ class Store {
 // (":memory:" for a private in-memory one). WAL, foreign keys, synchronous=FULL.
 core::Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 
-// Opens a store from a URL: "sqlite:PATH".
-core::Result<std::unique_ptr<Store>> open_store(const std::string& url);
+// Opening a store by URL (sqlite: or postgresql://) is storage::open_store
+// (src/storage/storage.h).
 
 // ---- validation and conversion (shared by the server, CLI and stores) ----
 

@@ -915,10 +915,4 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   return std::unique_ptr<Store>(std::move(store));
 }
 
-Result<std::unique_ptr<Store>> open_store(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0) return open_sqlite_store(url.substr(7));
-  return make_error(code::kInvalidArgument,
-                    "unknown store URL '" + url + "' (expected sqlite:PATH)", "--store");
-}
-
 }  // namespace genesis::registry

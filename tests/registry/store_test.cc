@@ -2,20 +2,28 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "registry/registry.h"
+#include "storage/storage.h"
 #include "support/daemon.h"
+#include "support/pg.h"
 
 namespace genesis::registry {
 namespace {
 
+// A backend opens a store; reopening (open() again) must find what it held,
+// unless kPersistent is false. unavailable() names why it cannot run here.
 struct SqliteBackend {
+  static constexpr bool kPersistent = true;
   std::filesystem::path dir = genesis::testing::make_temp_dir("store");
   ~SqliteBackend() { std::filesystem::remove_all(dir); }
+  std::optional<std::string> unavailable() { return std::nullopt; }
   std::unique_ptr<Store> open() {
     auto s = open_sqlite_store((dir / "genesis.db").string());
     EXPECT_TRUE(s.ok()) << s.error().to_string();
@@ -23,10 +31,37 @@ struct SqliteBackend {
   }
 };
 
+struct SqliteMemoryBackend {
+  static constexpr bool kPersistent = false;
+  std::optional<std::string> unavailable() { return std::nullopt; }
+  std::unique_ptr<Store> open() {
+    auto s = open_sqlite_store(":memory:");
+    EXPECT_TRUE(s.ok()) << s.error().to_string();
+    return std::move(*s);
+  }
+};
+
+// A fresh database in the test cluster (tests/support/pg.h) for each test.
+struct PostgresBackend {
+  static constexpr bool kPersistent = true;
+  std::string url;
+  std::optional<std::string> unavailable() { return genesis::testing::PgCluster::shared().unavailable(); }
+  std::unique_ptr<Store> open() {
+    if (url.empty()) url = genesis::testing::PgCluster::shared().new_database();
+    auto s = storage::open_store(url);
+    EXPECT_TRUE(s.ok()) << s.error().to_string();
+    return s ? std::move(*s) : nullptr;
+  }
+};
+
 template <typename Backend>
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { store_ = backend_.open(); }
+  void SetUp() override {
+    if (auto why = backend_.unavailable()) GTEST_SKIP() << *why;
+    store_ = backend_.open();
+    ASSERT_NE(store_, nullptr);
+  }
 
   Agent spawn(const std::string& label, const std::optional<std::string>& parent = std::nullopt) {
     NewAgent n;
@@ -50,7 +85,7 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-using Backends = ::testing::Types<SqliteBackend>;
+using Backends = ::testing::Types<SqliteBackend, SqliteMemoryBackend, PostgresBackend>;
 TYPED_TEST_SUITE(StoreTest, Backends);
 
 TYPED_TEST(StoreTest, PathsFollowTheSpawnTree) {
@@ -242,6 +277,7 @@ TYPED_TEST(StoreTest, EventsComeNewestFirstWithinARange) {
 }
 
 TYPED_TEST(StoreTest, SurvivesReopening) {
+  if (!TypeParam::kPersistent) GTEST_SKIP() << "an in-memory store does not outlive its process";
   Agent a = this->spawn("a");
   Agent b = this->spawn("b", a.id);
   this->store_.reset();
@@ -255,6 +291,7 @@ TYPED_TEST(StoreTest, SurvivesReopening) {
 }
 
 TYPED_TEST(StoreTest, PolicyModulesAndDataPersist) {
+  if (!TypeParam::kPersistent) GTEST_SKIP() << "an in-memory store does not outlive its process";
   EXPECT_TRUE(this->store_->list_policies(kDefaultTenant)->empty());
   EXPECT_FALSE(this->store_->get_policy_data(kDefaultTenant)->has_value());
   ASSERT_TRUE(this->store_->put_policy(kDefaultTenant, {"b.rego", "package b"}).ok());
@@ -323,6 +360,186 @@ TYPED_TEST(StoreTest, ConcurrentSpawnsAndMovesKeepPathsConsistent) {
       EXPECT_EQ(a.path, all[*a.parent_id].path + "." + a.label);
     }
   }
+}
+
+// Concurrent moves among a few agents: each is refused or keeps a tree; at the
+// end every parent chain reaches a root and every path follows it.
+TYPED_TEST(StoreTest, ConcurrentMovesNeverMakeACycle) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(this->spawn("m" + std::to_string(i)).id);
+  std::vector<std::thread> threads;
+  std::atomic<int> moved{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(100 + t);
+      for (int i = 0; i < 80; ++i) {
+        const std::string& a = ids[rng() % ids.size()];
+        std::optional<std::string> b;
+        if (rng() % 5) b = ids[rng() % ids.size()];
+        if (this->store_->move(kDefaultTenant, a, b)) moved.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_GT(moved.load(), 0);
+  std::map<std::string, Agent> all;
+  for (const auto& id : ids) all[id] = *this->store_->get(kDefaultTenant, id);
+  for (const auto& [id, a] : all) {
+    std::string at = id;
+    std::string path = all[at].label;
+    for (int depth = 0; all[at].parent_id; ++depth) {
+      ASSERT_LT(depth, 10) << "cycle through " << id;
+      at = *all[at].parent_id;
+      path = all[at].label + "." + path;
+    }
+    EXPECT_EQ(a.path, path);
+  }
+}
+
+// Concurrent transfers in every direction neither lose nor duplicate a goal.
+TYPED_TEST(StoreTest, ConcurrentGoalTransfersKeepEveryGoalOnce) {
+  std::vector<std::string> ids;
+  std::multiset<std::string> before;
+  for (int i = 0; i < 6; ++i) {
+    NewAgent n;
+    n.label = "g" + std::to_string(i);
+    for (int k = 0; k < 5; ++k) {
+      n.goals.push_back({"goal" + std::to_string(i) + "_" + std::to_string(k), 0.5, 60});
+      before.insert(n.goals.back().id);
+    }
+    ids.push_back(this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&n, 1))->front().id);
+  }
+  TransferPlan plan = [](const Agent&, const Agent&, const std::vector<Goal>&) {
+    NewEvent given, taken;
+    given.type = CognitionType::kAct;
+    taken.type = CognitionType::kPlan;
+    return core::Result<std::pair<NewEvent, NewEvent>>(std::pair{given, taken});
+  };
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(200 + t);
+      for (int i = 0; i < 40; ++i) {
+        const std::string& from = ids[rng() % ids.size()];
+        const std::string& to = ids[rng() % ids.size()];
+        if (from == to) continue;
+        auto r = this->store_->transfer_goals(kDefaultTenant, from, to, plan);
+        ASSERT_TRUE(r.ok()) << r.error().to_string();
+        EXPECT_TRUE(r->from.goals.empty());
+        EXPECT_EQ(r->events.size(), 2u);
+        done.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_GT(done.load(), 0);
+  std::multiset<std::string> after;
+  for (const auto& id : ids) {
+    auto agent = this->store_->get(kDefaultTenant, id);
+    ASSERT_TRUE(agent.ok());
+    for (const Goal& g : agent->goals) after.insert(g.id);
+  }
+  EXPECT_EQ(after, before);
+}
+
+TYPED_TEST(StoreTest, TransferRenamesCollidingGoalsAndRecordsEvents) {
+  NewAgent a, b;
+  a.label = "giver";
+  a.goals = {{"x", 0.5, 10}, {"y", 0.2, 5}};
+  b.label = "taker";
+  b.goals = {{"x", 0.9, 1}};
+  Agent ga = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&a, 1))->front();
+  Agent gb = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&b, 1))->front();
+  TransferPlan plan = [](const Agent& from, const Agent& to, const std::vector<Goal>& moved) {
+    NewEvent e;
+    e.type = CognitionType::kAct;
+    e.payload = core::Object{{"moved", static_cast<int64_t>(moved.size())}};
+    return core::Result<std::pair<NewEvent, NewEvent>>(std::pair{e, e});
+  };
+  auto r = this->store_->transfer_goals(kDefaultTenant, ga.id, gb.id, plan);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(r->to.goals.size(), 3u);
+  EXPECT_EQ(r->to.goals[1].id, "x@" + ga.id);
+  EXPECT_EQ(r->to.goals[2].id, "y");
+  EXPECT_EQ(this->store_->get(kDefaultTenant, ga.id)->goals.size(), 0u);
+  auto events = this->store_->list_events(kDefaultTenant, gb.id, EventQuery{});
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->items.size(), 1u);
+  EXPECT_EQ(core::to_json(events->items[0].payload), R"({"moved":2})");
+  // A plan's error abandons the transfer.
+  TransferPlan refuse = [](const Agent&, const Agent&, const std::vector<Goal>&) {
+    return core::Result<std::pair<NewEvent, NewEvent>>(core::make_error(core::code::kForbidden, "no"));
+  };
+  EXPECT_EQ(this->store_->transfer_goals(kDefaultTenant, gb.id, ga.id, refuse).error().code, core::code::kForbidden);
+  EXPECT_EQ(this->store_->get(kDefaultTenant, gb.id)->goals.size(), 3u);
+  EXPECT_EQ(this->store_->transfer_goals(kDefaultTenant, ga.id, ga.id, plan).error().code,
+            core::code::kInvalidArgument);
+  EXPECT_EQ(this->store_->transfer_goals(kDefaultTenant, ga.id, new_uuid(), plan).error().where, "to");
+}
+
+TYPED_TEST(StoreTest, SetEmotionsReportsEachUpdate) {
+  NewAgent n;
+  n.label = "e";
+  n.goals = {{"g", 0.5, 1}, {"h", 0.5, 1}};
+  Agent a = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&n, 1))->front();
+  Agent gone = this->spawn("gone");
+  ASSERT_TRUE(this->store_->remove(kDefaultTenant, gone.id, false, now_ms()).ok());
+  Emotion first, last;
+  first.label = "ANXIOUS";
+  last.label = "RELAXED";
+  last.pleasure = 0.9;
+  std::vector<EmotionUpdate> updates = {{a.id, first}, {new_uuid(), first}, {gone.id, first}, {"nope", first}, {a.id, last}};
+  auto r = this->store_->set_emotions(kDefaultTenant, updates);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_TRUE((*r)[0].updated);
+  EXPECT_EQ((*r)[0].goal_count, 2);
+  EXPECT_FALSE((*r)[1].updated);
+  EXPECT_FALSE((*r)[2].updated);
+  EXPECT_FALSE((*r)[3].updated);
+  EXPECT_TRUE((*r)[4].updated);
+  auto got = this->store_->get(kDefaultTenant, a.id);
+  EXPECT_EQ(got->emotion.label, "RELAXED");
+  EXPECT_EQ(got->emotion.pleasure, 0.9);
+}
+
+// Hooks run once per committed write, in commit order: a child's spawn is
+// never announced before its parent's, whatever the threads do.
+TYPED_TEST(StoreTest, CommitHooksRunOnceInCommitOrder) {
+  std::mutex mu;
+  std::vector<std::string> announced;
+  std::map<std::string, std::string> parent_of;
+  OnCommit<std::vector<Agent>> hook = [&](const std::vector<Agent>& agents) {
+    std::lock_guard lock(mu);
+    for (const Agent& a : agents) announced.push_back(a.id);
+  };
+  NewAgent root;
+  root.label = "r";
+  std::string root_id = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&root, 1), hook)->front().id;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::string parent = root_id;
+      for (int i = 0; i < 25; ++i) {
+        NewAgent n;
+        n.label = "c" + std::to_string(t) + "_" + std::to_string(i);
+        n.parent_id = parent;
+        auto r = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&n, 1), hook);
+        ASSERT_TRUE(r.ok()) << r.error().to_string();
+        {
+          std::lock_guard lock(mu);
+          parent_of[r->front().id] = parent;
+        }
+        parent = r->front().id;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(announced.size(), 101u);
+  std::map<std::string, size_t> at;
+  for (size_t i = 0; i < announced.size(); ++i) EXPECT_TRUE(at.emplace(announced[i], i).second);
+  for (const auto& [child, parent] : parent_of) EXPECT_LT(at[parent], at[child]);
 }
 
 }  // namespace

@@ -23,11 +23,15 @@ inline std::filesystem::path make_temp_dir(const std::string& prefix) {
 
 class Daemon {
  public:
-  // Starts genesisd on a store in `dir` (a fresh temp dir when empty).
-  explicit Daemon(std::filesystem::path dir = {}, std::vector<std::string> extra_args = {}) {
+  // Starts genesisd on a store in `dir` (a fresh temp dir when empty): SQLite
+  // there, or the store at `store_url` (postgresql://...; its detection tables
+  // then stay in SQLite in `dir`, see apps/genesisd --detect-store).
+  explicit Daemon(std::filesystem::path dir = {}, std::vector<std::string> extra_args = {},
+                  std::string store_url = {}) {
     dir_ = dir.empty() ? make_temp_dir("genesisd") : dir;
     owns_dir_ = dir.empty();
     extra_ = std::move(extra_args);
+    store_url_ = std::move(store_url);
     start();
   }
   ~Daemon() {
@@ -41,13 +45,17 @@ class Daemon {
   void start() {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    std::string store = "sqlite:" + (dir_ / "genesis.db").string();
+    std::string store = store_url_.empty() ? "sqlite:" + (dir_ / "genesis.db").string() : store_url_;
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
       std::vector<std::string> args = {GENESISD_PATH, "--listen", "127.0.0.1:0", "--store", store};
+      if (!store_url_.empty()) {
+        args.push_back("--detect-store");
+        args.push_back("sqlite:" + (dir_ / "detect.db").string());
+      }
       args.insert(args.end(), extra_.begin(), extra_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
@@ -91,6 +99,7 @@ class Daemon {
   std::filesystem::path dir_;
   bool owns_dir_ = false;
   std::vector<std::string> extra_;
+  std::string store_url_;
   pid_t pid_ = -1;
   int port_ = 0;
   FILE* stdout_ = nullptr;
