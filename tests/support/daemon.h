@@ -13,6 +13,12 @@
 #include <string>
 #include <vector>
 
+#if defined(GENESIS_SOURCE_DIR)
+#include <fstream>
+
+#include "support/pg.h"
+#endif
+
 namespace genesis::testing {
 
 inline std::filesystem::path make_temp_dir(const std::string& prefix) {
@@ -45,6 +51,21 @@ class Daemon {
   void start() {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+#if defined(GENESIS_SOURCE_DIR)
+    // GENESIS_TEST_STORE=postgresql (ctest's "postgres." copy of a suite): the
+    // store is a fresh database of the test cluster, one per `dir`, so a
+    // restarted daemon finds what the one before it stored.
+    if (store_url_.empty() && std::getenv("GENESIS_TEST_STORE") &&
+        std::string(std::getenv("GENESIS_TEST_STORE")) == "postgresql") {
+      std::filesystem::path f = dir_ / "store-url";
+      std::ifstream in(f);
+      if (!(in >> store_url_)) {
+        if (auto why = PgCluster::shared().unavailable()) throw std::runtime_error(*why);
+        store_url_ = PgCluster::shared().new_database();
+        std::ofstream(f) << store_url_;
+      }
+    }
+#endif
     std::string store = store_url_.empty() ? "sqlite:" + (dir_ / "genesis.db").string() : store_url_;
     pid_ = fork();
     if (pid_ == 0) {
