@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <unordered_set>
 
 namespace genesis::core {
 
@@ -67,19 +68,38 @@ const char* Value::kind_name() const {
   return "?";
 }
 
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = byte(0);
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c == 0xE0) len = 3, lo = 0xA0;
+  else if (c == 0xED) len = 3, hi = 0x9F;  // not U+D800..U+DFFF
+  else if (c >= 0xE1 && c <= 0xEF) len = 3;
+  else if (c == 0xF0) len = 4, lo = 0x90;
+  else if (c == 0xF4) len = 4, hi = 0x8F;  // not beyond U+10FFFF
+  else if (c >= 0xF1 && c <= 0xF3) len = 4;
+  if (len == 0 || i + len > s.size() || byte(1) < lo || byte(1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if ((byte(k) & 0xC0) != 0x80) return 0;
+  return len;
+}
+
 namespace {
 
-class JsonParser {
+// The strict reader: one pass over the text, events to a handler.
+class JsonReader {
  public:
-  JsonParser(std::string_view text, const JsonOptions& options) : s_(text), opt_(options) {}
+  JsonReader(std::string_view text, JsonHandler& h, const JsonOptions& options)
+      : s_(text), h_(h), opt_(options) {}
 
-  Result<Value> parse() {
+  Status read() {
     skip_ws();
-    Value v;
-    if (!parse_value(v, 0)) return err_;
+    if (!parse_value(0)) return err_;
     skip_ws();
     if (pos_ != s_.size()) return fail("unexpected trailing characters");
-    return v;
+    return {};
   }
 
  private:
@@ -101,75 +121,92 @@ class JsonParser {
     return true;
   }
 
-  bool parse_value(Value& out, int depth) {
+  bool parse_value(int depth) {
     if (depth > opt_.max_depth) { fail("nesting deeper than " + std::to_string(opt_.max_depth)); return false; }
     if (pos_ >= s_.size()) { fail("unexpected end of input"); return false; }
     char c = s_[pos_];
     switch (c) {
-      case '{': return parse_object(out, depth);
-      case '[': return parse_array(out, depth);
+      case '{': return parse_object(depth);
+      case '[': return parse_array(depth);
       case '"': {
         std::string str;
         if (!parse_string(str)) return false;
-        out = Value(std::move(str));
+        h_.string(std::move(str));
         return true;
       }
-      case 't': if (literal("true")) { out = Value(true); return true; } break;
-      case 'f': if (literal("false")) { out = Value(false); return true; } break;
-      case 'n': if (literal("null")) { out = Value(nullptr); return true; } break;
+      case 't': if (literal("true")) { h_.boolean(true); return true; } break;
+      case 'f': if (literal("false")) { h_.boolean(false); return true; } break;
+      case 'n': if (literal("null")) { h_.null(); return true; } break;
       default:
-        if (c == '-' || (c >= '0' && c <= '9')) return parse_number(out);
+        if (c == '-' || (c >= '0' && c <= '9')) return parse_number();
     }
     fail(std::string("unexpected character '") + c + "'");
     return false;
   }
 
-  bool parse_object(Value& out, int depth) {
+  // Keys seen in one object: a short list, a hash set once it grows (so a
+  // hostile object with many keys stays linear).
+  struct Keys {
+    std::vector<std::string> few;
+    std::unordered_set<std::string> many;
+    bool insert(const std::string& k) {
+      if (!many.empty()) return many.insert(k).second;
+      for (const auto& f : few)
+        if (f == k) return false;
+      few.push_back(k);
+      if (few.size() > 16) many.insert(few.begin(), few.end());
+      return true;
+    }
+  };
+
+  bool parse_object(int depth) {
     ++pos_;  // '{'
-    Object obj;
+    h_.begin_object();
     skip_ws();
-    if (pos_ < s_.size() && s_[pos_] == '}') { ++pos_; out = Value(std::move(obj)); return true; }
+    if (pos_ < s_.size() && s_[pos_] == '}') { ++pos_; h_.end_object(); return true; }
+    Keys keys;
     while (true) {
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != '"') { fail("expected object key string"); return false; }
+      size_t at = pos_;
       std::string key;
       if (!parse_string(key)) return false;
-      for (const auto& kv : obj)
-        if (kv.first == key) { fail("duplicate object key \"" + key + "\""); return false; }
+      if (!keys.insert(key) && !opt_.duplicate_keys_last_wins) {
+        pos_ = at;
+        fail("duplicate object key \"" + key + "\"");
+        return false;
+      }
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != ':') { fail("expected ':'"); return false; }
       ++pos_;
       skip_ws();
-      Value v;
-      if (!parse_value(v, depth + 1)) return false;
-      obj.emplace_back(std::move(key), std::move(v));
+      h_.key(std::move(key));
+      if (!parse_value(depth + 1)) return false;
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') { ++pos_; continue; }
       if (pos_ < s_.size() && s_[pos_] == '}') { ++pos_; break; }
       fail("expected ',' or '}'");
       return false;
     }
-    out = Value(std::move(obj));
+    h_.end_object();
     return true;
   }
 
-  bool parse_array(Value& out, int depth) {
+  bool parse_array(int depth) {
     ++pos_;  // '['
-    Array arr;
+    h_.begin_array();
     skip_ws();
-    if (pos_ < s_.size() && s_[pos_] == ']') { ++pos_; out = Value(std::move(arr)); return true; }
+    if (pos_ < s_.size() && s_[pos_] == ']') { ++pos_; h_.end_array(); return true; }
     while (true) {
       skip_ws();
-      Value v;
-      if (!parse_value(v, depth + 1)) return false;
-      arr.push_back(std::move(v));
+      if (!parse_value(depth + 1)) return false;
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') { ++pos_; continue; }
       if (pos_ < s_.size() && s_[pos_] == ']') { ++pos_; break; }
       fail("expected ',' or ']'");
       return false;
     }
-    out = Value(std::move(arr));
+    h_.end_array();
     return true;
   }
 
@@ -194,11 +231,8 @@ class JsonParser {
 
   // Validates one UTF-8 sequence starting at pos_ and copies it.
   bool copy_utf8(std::string& out) {
-    unsigned char c = static_cast<unsigned char>(s_[pos_]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || pos_ + len > s_.size()) { fail("invalid UTF-8"); return false; }
-    for (int i = 1; i < len; ++i)
-      if ((static_cast<unsigned char>(s_[pos_ + i]) & 0xC0) != 0x80) { fail("invalid UTF-8"); return false; }
+    size_t len = utf8_sequence_length(s_, pos_);
+    if (len == 0) { fail("invalid UTF-8"); return false; }
     out.append(s_.data() + pos_, len);
     pos_ += len;
     return true;
@@ -250,7 +284,7 @@ class JsonParser {
     }
   }
 
-  bool parse_number(Value& out) {
+  bool parse_number() {
     size_t start = pos_;
     if (s_[pos_] == '-') ++pos_;
     if (pos_ >= s_.size() || !isdigit(static_cast<unsigned char>(s_[pos_]))) { fail("bad number"); return false; }
@@ -273,25 +307,90 @@ class JsonParser {
       if (pos_ >= s_.size() || !isdigit(static_cast<unsigned char>(s_[pos_]))) { fail("bad number"); return false; }
       while (pos_ < s_.size() && isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
     }
-    const char* b = s_.data() + start;
-    const char* e = s_.data() + pos_;
-    if (integral) {
-      int64_t i;
-      auto r = std::from_chars(b, e, i);
-      if (r.ec == std::errc() && r.ptr == e) { out = Value(i); return true; }
-    }
+    std::string_view text = s_.substr(start, pos_ - start);
+    // Every number must fit a double (an integer of any length does when it
+    // is below ~1.8e308): 1e999 is refused rather than read as infinity.
     double d;
-    auto r = std::from_chars(b, e, d);
-    if (r.ec != std::errc() || r.ptr != e || !std::isfinite(d)) { fail("number out of range"); return false; }
-    if (d == 0) d = 0;  // -0 is 0: keeps serialisation a fixed point
-    out = Value(d);
+    auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (r.ptr != text.data() + text.size() || !std::isfinite(d) ||
+        (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) {
+      pos_ = start;
+      fail("number out of range");
+      return false;
+    }
+    if (r.ec == std::errc::result_out_of_range) {
+      // Underflow (1e-999) reads as 0 in every JSON reader we agree with;
+      // overflow is refused.
+      bool tiny = false;
+      size_t e = text.find_first_of("eE");
+      if (e != std::string_view::npos && e + 1 < text.size() && text[e + 1] == '-') tiny = true;
+      if (!tiny) { pos_ = start; fail("number out of range"); return false; }
+    }
+    h_.number(text, integral);
     return true;
   }
 
   std::string_view s_;
+  JsonHandler& h_;
   const JsonOptions& opt_;
   size_t pos_ = 0;
   Error err_;
+};
+
+// Builds a core::Value from the reader's events.
+class ValueBuilder : public JsonHandler {
+ public:
+  Value take() { return std::move(root_); }
+
+  void null() override { slot() = Value(nullptr); }
+  void boolean(bool b) override { slot() = Value(b); }
+  void number(std::string_view text, bool integral) override {
+    if (integral) {
+      int64_t i;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (r.ec == std::errc() && r.ptr == text.data() + text.size()) {
+        slot() = Value(i);
+        return;
+      }
+    }
+    double d = 0;
+    std::from_chars(text.data(), text.data() + text.size(), d);  // validated by the reader
+    if (d == 0) d = 0;  // -0 is 0: keeps serialisation a fixed point
+    slot() = Value(d);
+  }
+  void string(std::string s) override { slot() = Value(std::move(s)); }
+  void begin_array() override { open(Value(Array{})); }
+  void end_array() override { open_.pop_back(); }
+  void begin_object() override { open(Value(Object{})); }
+  void key(std::string k) override { keys_.push_back(std::move(k)); }
+  void end_object() override { open_.pop_back(); }
+
+ private:
+  // Where the next value goes: the root, a new array item, or the member
+  // named by the pending key (a repeated key, when the options allow one,
+  // replaces the earlier member).
+  Value& slot() {
+    if (open_.empty()) return root_;
+    Value& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.as_array().emplace_back(nullptr);
+      return parent.as_array().back();
+    }
+    std::string k = std::move(keys_.back());
+    keys_.pop_back();
+    if (Value* existing = parent.find(k)) return *existing;
+    parent.as_object().emplace_back(std::move(k), nullptr);
+    return parent.as_object().back().second;
+  }
+  void open(Value empty) {
+    Value& at = slot();
+    at = std::move(empty);
+    open_.push_back(&at);  // stable: only the innermost open container grows
+  }
+
+  Value root_;
+  std::vector<Value*> open_;       // open arrays and objects, innermost last
+  std::vector<std::string> keys_;  // the pending key of each open object member
 };
 
 void append_indent(std::string& out, int level) {
@@ -311,6 +410,10 @@ void append_json_impl(std::string& out, const Value& v, bool pretty, int level) 
     }
     case Value::Kind::kDouble: {
       double d = v.as_double();
+      if (!std::isfinite(d)) {  // JSON has neither: never write what is not JSON
+        out += "null";
+        break;
+      }
       char buf[32];
       // Shortest representation that round-trips.
       auto r = std::to_chars(buf, buf + sizeof buf, d);
@@ -349,15 +452,36 @@ void append_json_impl(std::string& out, const Value& v, bool pretty, int level) 
 
 }  // namespace
 
+Status read_json(std::string_view text, JsonHandler& handler, const JsonOptions& options) {
+  return JsonReader(text, handler, options).read();
+}
+
 Result<Value> parse_json(std::string_view text, const JsonOptions& options) {
-  return JsonParser(text, options).parse();
+  ValueBuilder b;
+  if (auto st = read_json(text, b, options); !st) return st.error();
+  return b.take();
 }
 
 void append_json_string(std::string& out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
     unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // Valid UTF-8 is copied; any other byte becomes U+FFFD, so what is
+      // written is always JSON (the reader above would accept it).
+      size_t len = utf8_sequence_length(s, i);
+      if (len == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.data() + i, len);
+        i += len;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

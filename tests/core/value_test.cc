@@ -52,7 +52,28 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"[1,]", "unexpected character"}, BadCase{"{\"a\":1,\"a\":2}", "duplicate"},
                       BadCase{"01", "trailing"}, BadCase{"\"abc", "unterminated"},
                       BadCase{"\"\\ud800\"", "surrogate"}, BadCase{"1e999", "out of range"},
-                      BadCase{"\"\xff\"", "UTF-8"}, BadCase{"nul", "unexpected character"}));
+                      BadCase{"\"\xff\"", "UTF-8"}, BadCase{"nul", "unexpected character"},
+                      BadCase{"\"\xc0\xaf\"", "UTF-8"},           // overlong '/'
+                      BadCase{"\"\xed\xa0\x80\"", "UTF-8"},       // a surrogate encoded as UTF-8
+                      BadCase{"\"\xf4\x90\x80\x80\"", "UTF-8"},   // beyond U+10FFFF
+                      BadCase{"{\"k\":[1e400]}", "out of range"}));
+
+// What is written is always JSON the reader takes back, whatever the value holds.
+TEST(Json, WriterNeverWritesInvalidJson) {
+  Value v(Array{Value(std::string("a\xff")), Value(1e308 * 10), Value(std::string("\xe2\x82\xac"))});
+  std::string text = to_json(v);
+  EXPECT_EQ(text, "[\"a\\ufffd\",null,\"\xe2\x82\xac\"]");
+  EXPECT_TRUE(parse_json(text).ok());
+}
+
+// Duplicate keys read as Go reads them, when asked (OPA's json.unmarshal).
+TEST(Json, DuplicateKeysLastWinsWhenAsked) {
+  JsonOptions o;
+  o.duplicate_keys_last_wins = true;
+  auto v = parse_json(R"({"a":1,"b":2,"a":3})", o);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(to_json(*v), R"({"a":3,"b":2})");
+}
 
 TEST(Json, DepthIsLimited) {
   std::string deep(200, '[');
