@@ -71,18 +71,28 @@ std::unique_ptr<Fixture> make(const std::string& src, const std::string& q, Rego
   return f;
 }
 
+// Reports, besides time, the bytes each evaluation allocates for the values
+// it builds (EvalStats, what the memory budget counts) and its steps.
 void run(benchmark::State& state, Fixture& f, const Value& input, size_t want_rows) {
   EvalOptions opts;
   opts.input = input;
+  EvalStats stats;
+  opts.stats = &stats;
+  uint64_t bytes = 0, steps = 0;
   for (auto _ : state) {
     auto rows = f.engine.eval(*f.query, opts);
     if (!rows.ok() || rows->size() != want_rows) {
       state.SkipWithError("unexpected result");
       break;
     }
+    bytes += stats.bytes_allocated;
+    steps += stats.steps;
     benchmark::DoNotOptimize(rows);
   }
   state.SetItemsProcessed(state.iterations());
+  double n = state.iterations() ? static_cast<double>(state.iterations()) : 1.0;
+  state.counters["bytes_per_eval"] = static_cast<double>(bytes) / n;
+  state.counters["steps_per_eval"] = static_cast<double>(steps) / n;
 }
 
 void BM_MitreDnsMatch(benchmark::State& state) {

@@ -131,12 +131,11 @@ Evaluator::Evaluator(const Compiled& policy, const Value& data, const EvalOption
 
 void Evaluator::step(const Location& loc) {
   ++steps_;
+  step_loc_ = &loc;
   if (steps_ > opts_.limits.max_steps) {
     throw EvalError{"eval_cancel_error", "evaluation exceeded the step limit", loc};
   }
-  if ((steps_ & 4095) == 0 && std::chrono::steady_clock::now() > deadline_) {
-    throw EvalError{"eval_cancel_error", "evaluation exceeded the time limit", loc};
-  }
+  EvalGuard::poll();
 }
 
 core::Result<std::vector<ResultRow>> Evaluator::run(const CompiledQuery& q) {
@@ -149,7 +148,16 @@ core::Result<std::vector<ResultRow>> Evaluator::run(const CompiledQuery& q) {
   steps_ = 0;
   query_body_ = q.body.get();
   captured_.assign(q.body->size(), Value());
-  deadline_ = std::chrono::steady_clock::now() + opts_.limits.timeout;
+  EvalGuard guard(opts_.limits.max_bytes, std::chrono::steady_clock::now() + opts_.limits.timeout,
+                  opts_.cancelled);
+  step_loc_ = nullptr;
+  struct Report {  // fills opts_.stats however run() ends
+    const Evaluator* ev;
+    const EvalGuard* g;
+    ~Report() {
+      if (ev->opts_.stats) *ev->opts_.stats = EvalStats{ev->steps_, g->allocated()};
+    }
+  } report{this, &guard};
   try {
     eval_body(*q.body, 0, [&]() -> bool {
       ResultRow row;
@@ -173,6 +181,10 @@ core::Result<std::vector<ResultRow>> Evaluator::run(const CompiledQuery& q) {
     });
   } catch (const EvalError& e) {
     return core::make_error(e.code, e.message, e.loc.row ? e.loc.short_string() : std::string());
+  } catch (const LimitExceeded& e) {
+    rows.clear();
+    return core::make_error("eval_cancel_error", e.message,
+                            step_loc_ && step_loc_->row ? step_loc_->short_string() : std::string());
   }
   return rows;
 }
@@ -323,6 +335,7 @@ bool Evaluator::eval_some_in(const Expr& e, Cont k) {
       case Kind::kArray: {
         const auto& items = dom.arr();
         for (size_t i = 0; i < items.size(); ++i) {
+          EvalGuard::poll();  // iterations need not be steps: the deadline still holds
           auto inner = [&]() -> bool { return unify_value(val, items[i], k); };
           bool r = key ? unify_value(*key, Value::integer(static_cast<int64_t>(i)), inner) : inner();
           if (!r) return false;
@@ -331,6 +344,7 @@ bool Evaluator::eval_some_in(const Expr& e, Cont k) {
       }
       case Kind::kObject: {
         for (const auto& [kk, vv] : dom.obj()) {
+          EvalGuard::poll();
           auto inner = [&]() -> bool { return unify_value(val, vv, k); };
           bool r = key ? unify_value(*key, kk, inner) : inner();
           if (!r) return false;
@@ -339,6 +353,7 @@ bool Evaluator::eval_some_in(const Expr& e, Cont k) {
       }
       case Kind::kSet: {
         for (const auto& x : dom.set_items()) {
+          EvalGuard::poll();
           auto inner = [&]() -> bool { return unify_value(val, x, k); };
           bool r = key ? unify_value(*key, x, inner) : inner();
           if (!r) return false;
@@ -566,16 +581,16 @@ bool Evaluator::eval_term(const Term& t, ValCont k) {
         if (t.kind == TermKind::kObjectCompr) {
           eval_term(*t.key, [&](const Value& kk) -> bool {
             return eval_term(*t.val, [&](const Value& vv) -> bool {
-              for (const auto& [ek, ev] : obj) {
-                if (ek == kk && !(ev == vv))
-                  throw EvalError{"eval_conflict_error", "object keys must be unique", t.loc};
-              }
+              EvalGuard::charge(2 * sizeof(Value));
+              EvalGuard::poll();
               obj.emplace_back(kk, vv);
               return true;
             });
           });
         } else {
           eval_term(*t.val, [&](const Value& vv) -> bool {
+            EvalGuard::charge(sizeof(Value));
+            EvalGuard::poll();
             out.push_back(vv);
             return true;
           });
@@ -585,6 +600,16 @@ bool Evaluator::eval_term(const Term& t, ValCont k) {
       undo(mark);
       if (t.kind == TermKind::kArrayCompr) return k(Value::array(std::move(out)));
       if (t.kind == TermKind::kSetCompr) return k(Value::set(std::move(out)));
+      // A key produced twice must bring the same value. Sorting first keeps
+      // this O(n log n) for large comprehensions.
+      std::stable_sort(obj.begin(), obj.end(), [](const auto& a, const auto& b) {
+        EvalGuard::poll();
+        return compare(a.first, b.first) < 0;
+      });
+      for (size_t i = 1; i < obj.size(); ++i) {
+        if (obj[i].first == obj[i - 1].first && !(obj[i].second == obj[i - 1].second))
+          throw EvalError{"eval_conflict_error", "object keys must be unique", t.loc};
+      }
       return k(Value::object(std::move(obj)));
     }
     case TermKind::kCall: return eval_call(t, k);
@@ -645,6 +670,7 @@ bool Evaluator::eval_ref_from(const Value& base, const Term& r, size_t i, ValCon
       case Kind::kArray: {
         const auto& items = base.arr();
         for (size_t j = 0; j < items.size(); ++j) {
+          EvalGuard::poll();
           bool res = unify_value(op, Value::integer(static_cast<int64_t>(j)),
                                  [&]() -> bool { return eval_ref_from(items[j], r, i + 1, k); });
           if (!res) return false;
@@ -653,6 +679,7 @@ bool Evaluator::eval_ref_from(const Value& base, const Term& r, size_t i, ValCon
       }
       case Kind::kObject: {
         for (const auto& [kk, vv] : base.obj()) {
+          EvalGuard::poll();
           bool res = unify_value(op, kk, [&]() -> bool { return eval_ref_from(vv, r, i + 1, k); });
           if (!res) return false;
         }
@@ -660,6 +687,7 @@ bool Evaluator::eval_ref_from(const Value& base, const Term& r, size_t i, ValCon
       }
       case Kind::kSet: {
         for (const auto& x : base.set_items()) {
+          EvalGuard::poll();
           bool res = unify_value(op, x, [&]() -> bool { return eval_ref_from(x, r, i + 1, k); });
           if (!res) return false;
         }
@@ -703,7 +731,13 @@ bool Evaluator::eval_data(const Node* n, const Term& r, size_t i, ValCont k) {
         if (!v.defined()) return true;
         return eval_ref_from(v, r, i, k);
       }
-      case RuleKind::kFunction: return true;
+      case RuleKind::kFunction: {
+        // A function of no arguments named without parentheses is its value
+        // (v0 policies write `f() = x { ... }` and test `f`).
+        Value v = zero_arity_value(n);
+        if (!v.defined()) return true;
+        return eval_ref_from(v, r, i, k);
+      }
       case RuleKind::kPartialSet: {
         if (i == r.items.size()) return k(set_value(n));
         const Term& op = *r.items[i];
@@ -747,7 +781,20 @@ bool Evaluator::eval_data(const Node* n, const Term& r, size_t i, ValCont k) {
     Value child = lookup(base, key);
     if (!child.defined() && key.is_number() && base.is_object()) child = lookup(base, Value::string(number_to_string(key)));
     if (!child.defined()) return true;
-    return eval_ref_from(child, r, i + 1, k);
+    return eval_base_ref(child, r, i + 1, k);
+  });
+}
+
+// Base documents came from JSON, whose keys are strings: in a ref rooted at
+// data, a number operand also finds the key spelled as that number
+// (data.nested[2] finds "2"), as OPA does. Through a variable it does not.
+bool Evaluator::eval_base_ref(const Value& v, const Term& r, size_t i, ValCont k) {
+  if (i == r.items.size() || !v.is_object() || !is_ground(*r.items[i])) return eval_ref_from(v, r, i, k);
+  return eval_term(*r.items[i], [&](const Value& key) -> bool {
+    Value child = lookup(v, key);
+    if (!child.defined() && key.is_number()) child = lookup(v, Value::string(number_to_string(key)));
+    if (!child.defined()) return true;
+    return eval_base_ref(child, r, i + 1, k);
   });
 }
 
@@ -1073,6 +1120,18 @@ bool Evaluator::call_builtin(const Term& call, const Builtin* b, const std::vect
     return true;
   }
   return k(result);
+}
+
+Value Evaluator::zero_arity_value(const Node* n) {
+  const Rule* r = n->rules.empty() ? n->default_rule : n->rules[0];
+  if (!r || !r->args.empty()) return Value();
+  static const Term kNoCall;
+  Value result;
+  call_function(kNoCall, n, {}, [&](const Value& v) -> bool {
+    result = v;
+    return false;
+  });
+  return result;
 }
 
 bool Evaluator::call_function(const Term& call, const Node* fn, const std::vector<Value>& args, ValCont k) {

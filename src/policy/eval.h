@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "policy/builtins/builtins.h"
 #include "policy/compiler.h"
+#include "policy/guard.h"
 #include "policy/policy.h"
 
 namespace genesis::policy {
@@ -85,8 +86,11 @@ class Evaluator {
   bool eval_ref(const Term& r, ValCont k);
   bool eval_ref_from(const Value& base, const Term& r, size_t i, ValCont k);
   bool eval_data(const Node* n, const Term& r, size_t i, ValCont k);
+  bool eval_base_ref(const Value& v, const Term& r, size_t i, ValCont k);
   bool eval_call(const Term& call, ValCont k);
   bool call_function(const Term& call, const Node* fn, const std::vector<Value>& args, ValCont k);
+  // The value of a function that takes no arguments, named as a document; undefined otherwise.
+  Value zero_arity_value(const Node* n);
   bool call_builtin(const Term& call, const Builtin* b, const std::vector<Value>& args, ValCont k);
   bool eval_every(const Expr& e, Cont k);
   bool eval_some_in(const Expr& e, Cont k);
@@ -123,7 +127,7 @@ class Evaluator {
   std::vector<const Rule*> rule_stack_;
   int depth_ = 0;
   uint64_t steps_ = 0;
-  std::chrono::steady_clock::time_point deadline_;
+  const Location* step_loc_ = nullptr;  // where the last step was (for limit errors)
 
   struct Cache {
     std::unordered_map<const Node*, Value> complete;

@@ -315,6 +315,52 @@ class Parser {
       last = e.get();
     }
     mod->rules.push_back(rule);
+    // v0: further bodies chained after the first, `f(x) = y { a } { b }`, are
+    // rules of their own with the same head (OPA's parser does the same).
+    while (opts_.v0 && at(Tok::kLBrace) && rule->has_body && !rule->else_rule) {
+      Token bt = cur();
+      auto chained = std::make_shared<Rule>();
+      chained->loc = loc(bt);
+      chained->module = mod;
+      chained->kind = rule->kind;
+      for (const auto& t : rule->head_ref) chained->head_ref.push_back(clone(t));
+      chained->path = rule->path;
+      for (const auto& t : rule->keys) chained->keys.push_back(clone(t));
+      for (const auto& t : rule->args) chained->args.push_back(clone(t));
+      chained->key = clone(rule->key);
+      chained->value = clone(rule->value);
+      chained->assign = rule->assign;
+      chained->set_leaf = rule->set_leaf;
+      next();
+      chained->has_body = true;
+      chained->body = parse_query_body(Tok::kRBrace);
+      expect(Tok::kRBrace);
+      mod->rules.push_back(chained);
+    }
+  }
+
+  // A fresh copy of a parsed term (the compiler annotates terms in place, so
+  // two rules never share one).
+  static TermPtr clone(const TermPtr& t) {
+    if (!t) return nullptr;
+    auto c = std::make_shared<Term>(*t);
+    for (auto& i : c->items) i = clone(i);
+    c->key = clone(c->key);
+    c->val = clone(c->val);
+    if (c->body) c->body = std::make_shared<Body>(clone_body(*c->body));
+    return c;
+  }
+  static Body clone_body(const Body& b) {
+    Body out = b;
+    for (auto& e : out) {
+      for (auto& t : e.terms) t = clone(t);
+      if (e.body) e.body = std::make_shared<Body>(clone_body(*e.body));
+      for (auto& w : e.with) {
+        w.target = clone(w.target);
+        w.value = clone(w.value);
+      }
+    }
+    return out;
   }
 
   void parse_rule_body(Rule* rule, const Token& first) {
@@ -360,7 +406,6 @@ class Parser {
       e.terms.push_back(t);
       rule->body.push_back(std::move(e));
     }
-    // v0 allows several bodies: p { a } { b } -- treated as separate rules by OPA; rare.
   }
 
   Body parse_query_body(Tok end) {

@@ -7,6 +7,7 @@
 //   package     = "package" ref
 //   import      = "import" ref [ "as" var ]
 //   rule        = [ "default" ] rule-head [ rule-body ] { else }
+//                 { "{" query "}" }                     (* v0: chained bodies, each a rule *)
 //   rule-head   = head-ref [ "(" [ term { "," term } ] ")" ]
 //                 [ "contains" term | ( ":=" | "=" ) term ]
 //   head-ref    = var { "." var | "[" term "]" }

@@ -29,10 +29,22 @@
 
 namespace genesis::policy {
 
+// Bounds on one evaluation; exceeding any ends it with eval_cancel_error.
+// The time limit also holds inside long built-ins and comprehensions (checked
+// every few hundred steps or loop iterations). Memory: bytes allocated for the
+// values the evaluation builds (strings, arrays, objects, sets, built-ins'
+// buffers), counted as they are allocated, never released; 0 turns it off.
 struct EvalLimits {
   uint64_t max_steps = 50'000'000;            // expressions evaluated
   int max_depth = 256;                        // nested rule / function calls
   std::chrono::milliseconds timeout{10'000};  // wall time per query
+  uint64_t max_bytes = 512ull << 20;          // memory allocated per query
+};
+
+// What one evaluation used (EvalOptions::stats, filled when it ends, also on error).
+struct EvalStats {
+  uint64_t steps = 0;
+  uint64_t bytes_allocated = 0;
 };
 
 struct EvalOptions {
@@ -43,6 +55,11 @@ struct EvalOptions {
   EvalLimits limits;
   int64_t now_ns = 0;  // 0: the wall clock at query start (time.now_ns)
   std::function<void(const std::string&)> print;  // print() output; dropped when empty
+  // Asked every 20 ms or so during evaluation (on the evaluating thread);
+  // true cancels it with eval_cancel_error "caller cancelled query execution"
+  // (e.g. the HTTP client has gone).
+  std::function<bool()> cancelled;
+  EvalStats* stats = nullptr;  // when set, receives what the evaluation used
 };
 
 struct ResultRow {

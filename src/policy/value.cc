@@ -1,4 +1,5 @@
 #include "policy/value.h"
+#include "policy/guard.h"
 
 #include <algorithm>
 #include <charconv>
@@ -145,21 +146,36 @@ Value Value::number_text(std::string_view text) {
   v.d_ = d;
   return v;
 }
+// What a value's representation costs, charged to the evaluation's memory
+// budget (policy/guard.h): payload plus the shared block's header.
+constexpr uint64_t kRepOverhead = 32;
+
 Value Value::string(std::string s) {
+  EvalGuard::charge(s.size() + kRepOverhead);
   Value v;
   v.kind_ = Kind::kString;
   v.rep_ = std::make_shared<StrRep>(StrRep{std::move(s)});
   return v;
 }
 Value Value::array(ValueVec items) {
+  EvalGuard::charge(items.size() * sizeof(Value) + kRepOverhead);
   Value v;
   v.kind_ = Kind::kArray;
   v.rep_ = std::make_shared<ArrRep>(ArrRep{std::move(items)});
   return v;
 }
 Value Value::object(ObjectItems items) {
-  std::stable_sort(items.begin(), items.end(),
-                   [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; });
+  EvalGuard::charge(items.size() * 2 * sizeof(Value) + kRepOverhead);
+  if (items.size() > 64) {
+    // Long sorts look at the evaluation's deadline as they go.
+    std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+      EvalGuard::poll();
+      return compare(a.first, b.first) < 0;
+    });
+  } else {
+    std::stable_sort(items.begin(), items.end(),
+                     [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; });
+  }
   // Keep the last of equal keys.
   ObjectItems out;
   out.reserve(items.size());
@@ -176,7 +192,15 @@ Value Value::object(ObjectItems items) {
   return v;
 }
 Value Value::set(ValueVec items) {
-  std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  EvalGuard::charge(items.size() * sizeof(Value) + kRepOverhead);
+  if (items.size() > 64) {
+    std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) {
+      EvalGuard::poll();
+      return compare(a, b) < 0;
+    });
+  } else {
+    std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  }
   items.erase(std::unique(items.begin(), items.end()), items.end());
   Value v;
   v.kind_ = Kind::kSet;
@@ -316,216 +340,77 @@ const char* Value::type_name() const {
 
 namespace {
 
-class JsonParser {
+// Builds a Rego value from core's strict JSON reader (core/value.h): one
+// parser, one set of refusals, for every JSON the engine reads. Numbers keep
+// their literal text, so integers beyond 64 bits stay exact.
+class ValueBuilder : public core::JsonHandler {
  public:
-  explicit JsonParser(std::string_view s) : s_(s) {}
+  Value take() { return std::move(root_); }
 
-  core::Result<Value> parse() {
-    skip_ws();
-    Value v;
-    if (!value(&v, 0)) return fail();
-    skip_ws();
-    if (pos_ != s_.size()) {
-      err_ = "unexpected trailing characters";
-      return fail();
-    }
-    return v;
+  void null() override { put(Value::null()); }
+  void boolean(bool b) override { put(Value::boolean(b)); }
+  void number(std::string_view text, bool) override { put(Value::number_text(text)); }
+  void string(std::string s) override { put(Value::string(std::move(s))); }
+  void begin_array() override { open_.push_back(Open{false, {}, {}}); }
+  void end_array() override {
+    ValueVec items = std::move(open_.back().items);
+    open_.pop_back();
+    put(Value::array(std::move(items)));
+  }
+  void begin_object() override { open_.push_back(Open{true, {}, {}}); }
+  void key(std::string k) override { open_.back().items.push_back(Value::string(std::move(k))); }
+  void end_object() override {
+    ObjectItems members = std::move(open_.back().members);
+    open_.pop_back();
+    put(Value::object(std::move(members)));  // keys are unique: the reader refuses duplicates
   }
 
  private:
-  core::Error fail() {
-    return core::make_error(core::code::kInvalidArgument,
-                            err_.empty() ? "invalid JSON" : err_, "offset " + std::to_string(pos_));
-  }
-  void skip_ws() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r'))
-      ++pos_;
-  }
-  bool value(Value* out, int depth) {
-    if (depth > 512) {
-      err_ = "nesting too deep";
-      return false;
+  struct Open {
+    bool object;
+    ValueVec items;        // an array's items; an object's pending key
+    ObjectItems members;   // an object's members
+  };
+  void put(Value v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+    } else if (!open_.back().object) {
+      open_.back().items.push_back(std::move(v));
+    } else {
+      Open& o = open_.back();
+      o.members.emplace_back(std::move(o.items.back()), std::move(v));
+      o.items.pop_back();
     }
-    if (pos_ >= s_.size()) {
-      err_ = "unexpected end of input";
-      return false;
-    }
-    char c = s_[pos_];
-    if (c == '{') {
-      ++pos_;
-      ObjectItems items;
-      skip_ws();
-      if (pos_ < s_.size() && s_[pos_] == '}') {
-        ++pos_;
-        *out = Value::object({});
-        return true;
-      }
-      for (;;) {
-        skip_ws();
-        std::string key;
-        if (!string(&key)) return false;
-        skip_ws();
-        if (pos_ >= s_.size() || s_[pos_] != ':') {
-          err_ = "expected ':'";
-          return false;
-        }
-        ++pos_;
-        skip_ws();
-        Value v;
-        if (!value(&v, depth + 1)) return false;
-        items.emplace_back(Value::string(std::move(key)), std::move(v));
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == ',') {
-          ++pos_;
-          continue;
-        }
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-          ++pos_;
-          break;
-        }
-        err_ = "expected ',' or '}'";
-        return false;
-      }
-      *out = Value::object(std::move(items));
-      return true;
-    }
-    if (c == '[') {
-      ++pos_;
-      ValueVec items;
-      skip_ws();
-      if (pos_ < s_.size() && s_[pos_] == ']') {
-        ++pos_;
-        *out = Value::array({});
-        return true;
-      }
-      for (;;) {
-        skip_ws();
-        Value v;
-        if (!value(&v, depth + 1)) return false;
-        items.push_back(std::move(v));
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == ',') {
-          ++pos_;
-          continue;
-        }
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-          ++pos_;
-          break;
-        }
-        err_ = "expected ',' or ']'";
-        return false;
-      }
-      *out = Value::array(std::move(items));
-      return true;
-    }
-    if (c == '"') {
-      std::string s;
-      if (!string(&s)) return false;
-      *out = Value::string(std::move(s));
-      return true;
-    }
-    if (s_.substr(pos_, 4) == "true") {
-      pos_ += 4;
-      *out = Value::boolean(true);
-      return true;
-    }
-    if (s_.substr(pos_, 5) == "false") {
-      pos_ += 5;
-      *out = Value::boolean(false);
-      return true;
-    }
-    if (s_.substr(pos_, 4) == "null") {
-      pos_ += 4;
-      *out = Value::null();
-      return true;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t start = pos_;
-      if (s_[pos_] == '-') ++pos_;
-      while (pos_ < s_.size() && ((s_[pos_] >= '0' && s_[pos_] <= '9') || s_[pos_] == '.' ||
-                                  s_[pos_] == 'e' || s_[pos_] == 'E' || s_[pos_] == '+' ||
-                                  s_[pos_] == '-'))
-        ++pos_;
-      *out = Value::number_text(s_.substr(start, pos_ - start));
-      return true;
-    }
-    err_ = "unexpected character";
-    return false;
-  }
-  bool hex4(uint32_t* cp) {
-    if (pos_ + 4 > s_.size()) return false;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      char h = s_[pos_ + i];
-      v <<= 4;
-      if (h >= '0' && h <= '9') v |= h - '0';
-      else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-      else return false;
-    }
-    pos_ += 4;
-    *cp = v;
-    return true;
-  }
-  bool string(std::string* out) {
-    if (pos_ >= s_.size() || s_[pos_] != '"') {
-      err_ = "expected string";
-      return false;
-    }
-    ++pos_;
-    while (pos_ < s_.size()) {
-      char c = s_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out->push_back(c);
-        continue;
-      }
-      if (pos_ >= s_.size()) break;
-      char e = s_[pos_++];
-      switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          uint32_t cp;
-          if (!hex4(&cp)) {
-            err_ = "bad \\u escape";
-            return false;
-          }
-          if (cp >= 0xD800 && cp < 0xDC00 && pos_ + 1 < s_.size() && s_[pos_] == '\\' &&
-              s_[pos_ + 1] == 'u') {
-            pos_ += 2;
-            uint32_t lo;
-            if (!hex4(&lo)) {
-              err_ = "bad \\u escape";
-              return false;
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          core::append_utf8(*out, cp);
-          break;
-        }
-        default: err_ = "bad escape"; return false;
-      }
-    }
-    err_ = "unterminated string";
-    return false;
   }
 
-  std::string_view s_;
-  size_t pos_ = 0;
-  std::string err_;
+  Value root_;
+  std::vector<Open> open_;
 };
 
+// As Go's encoding/json writes strings (OPA's output): HTML characters
+// escaped, and bytes that are not valid UTF-8 written as U+FFFD, so the
+// result is always valid JSON whatever a policy built.
 void append_quoted(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t len = core::utf8_sequence_length(s, i);
+      if (len == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else if (len == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                 (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
+        out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+        i += 3;
+      } else {
+        out.append(s.data() + i, len);
+        i += len;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -556,7 +441,14 @@ void newline(std::string& out, bool pretty, int indent) {
 
 }  // namespace
 
-core::Result<Value> parse_json(std::string_view text) { return JsonParser(text).parse(); }
+core::Result<Value> parse_json(std::string_view text, DuplicateKeys duplicates) {
+  ValueBuilder b;
+  core::JsonOptions options;
+  options.max_depth = 512;
+  options.duplicate_keys_last_wins = duplicates == DuplicateKeys::kLastWins;
+  if (auto st = core::read_json(text, b, options); !st) return st.error();
+  return b.take();
+}
 
 std::string number_to_string(const Value& v) {
   if (v.is_int()) return std::to_string(v.as_int());
@@ -593,13 +485,18 @@ void append_json(std::string& out, const Value& v, bool pretty, int indent) {
     case Kind::kUndefined:
     case Kind::kNull: out += "null"; break;
     case Kind::kBool: out += v.as_bool() ? "true" : "false"; break;
-    case Kind::kNumber: out += number_to_string(v); break;
+    case Kind::kNumber:
+      // JSON has no infinity or NaN (arithmetic can overflow a double): null.
+      if (!v.is_int() && !v.is_big() && !std::isfinite(v.as_double())) out += "null";
+      else out += number_to_string(v);
+      break;
     case Kind::kString: append_quoted(out, v.str()); break;
     case Kind::kArray:
     case Kind::kSet: {
       const auto& items = v.arr();
       out.push_back('[');
       for (size_t i = 0; i < items.size(); ++i) {
+        EvalGuard::poll();
         if (i) out.push_back(',');
         newline(out, pretty, indent + 1);
         append_json(out, items[i], pretty, indent + 1);
@@ -618,6 +515,7 @@ void append_json(std::string& out, const Value& v, bool pretty, int indent) {
                        [](const auto& a, const auto& b) { return a.first < b.first; });
       out.push_back('{');
       for (size_t i = 0; i < items.size(); ++i) {
+        EvalGuard::poll();
         if (i) out.push_back(',');
         newline(out, pretty, indent + 1);
         append_quoted(out, items[i].first);
@@ -644,6 +542,7 @@ std::string to_rego(const Value& v) {
       std::string out = "{";
       bool first = true;
       for (const auto& x : v.set_items()) {
+        EvalGuard::poll();
         if (!first) out += ", ";
         first = false;
         out += to_rego(x);
@@ -654,6 +553,7 @@ std::string to_rego(const Value& v) {
       std::string out = "[";
       bool first = true;
       for (const auto& x : v.arr()) {
+        EvalGuard::poll();
         if (!first) out += ", ";
         first = false;
         out += to_rego(x);
@@ -664,6 +564,7 @@ std::string to_rego(const Value& v) {
       std::string out = "{";
       bool first = true;
       for (const auto& [k, x] : v.obj()) {
+        EvalGuard::poll();
         if (!first) out += ", ";
         first = false;
         out += to_rego(k) + ": " + to_rego(x);

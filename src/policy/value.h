@@ -107,7 +107,13 @@ class Value {
 
 // JSON text <-> Value. Sets serialize as arrays; object keys that are not
 // strings serialize as their JSON text (what OPA does).
-core::Result<Value> parse_json(std::string_view text);
+// Reads through core's strict reader (core::read_json): invalid UTF-8, lone
+// surrogates, duplicate keys and numbers beyond a double are refused.
+// kLastWins reads duplicate keys as Go's encoding/json does (the later one
+// wins): only for built-ins that decode policy-supplied text as OPA does
+// (json.unmarshal, JWT headers and payloads).
+enum class DuplicateKeys { kRefuse, kLastWins };
+core::Result<Value> parse_json(std::string_view text, DuplicateKeys duplicates = DuplicateKeys::kRefuse);
 std::string to_json(const Value& v, bool pretty = false);
 void append_json(std::string& out, const Value& v, bool pretty = false, int indent = 0);
 // Number text as OPA prints it.

@@ -5,6 +5,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -340,6 +343,13 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
       r.headers[name] = std::string(f.value());
     }
     r.body = std::move(req.body());
+    // The handler runs on this connection's strand, so nothing reads the
+    // socket meanwhile: a peek that sees end-of-stream means the client left.
+    r.client_gone = [fd = stream_.socket().native_handle()] {
+      char c;
+      ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    };
     std::string route;
     Response resp;
     try {

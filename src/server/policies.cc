@@ -177,6 +177,7 @@ Response evaluate(PolicyState& st, const Request& req, const PValue& input) {
   opts.input = input;
   opts.data = data;
   opts.limits.timeout = std::chrono::milliseconds(5000);
+  opts.cancelled = req.client_gone;  // a client that has gone gets no answer: stop
   auto rows = engine->query(data_query(data_path(req)), opts);
   if (!rows) return opa_error(500, "internal_error", rows.error().to_string(), {rows.error()});
   if (rows->empty()) return Response::json(200, core::Object{});
@@ -310,7 +311,8 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     PValue input;
     if (!req.body.empty()) {
       auto v = policy::parse_json(req.body);
-      if (!v || !v->is_object()) return opa_error(400, "invalid_parameter", "body must be a JSON object {\"input\": ...}");
+      if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
+      if (!v->is_object()) return opa_error(400, "invalid_parameter", "body must be a JSON object {\"input\": ...}");
       if (const PValue* in = v->get("input")) input = *in;
     }
     return evaluate(*st, req, input);

@@ -31,6 +31,9 @@ struct Request {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string tenant = "default";
+  // True once the client has closed its connection (a long handler may stop
+  // early). Set by the HTTP layer; empty when there is no connection to ask.
+  std::function<bool()> client_gone;
 
   const std::string* header(const std::string& lower_name) const;
   const std::string* query_param(const std::string& name) const;

@@ -2,7 +2,11 @@
 // /work/shared/opa-conformance/SOURCE.md) with OPA's runner semantics and
 // compares against a committed baseline of cases expected to pass.
 //
-//   policy_conformance [--cases DIR] [--baseline FILE] [--write-baseline FILE] [--filter SUBSTR] [-v]
+//   policy_conformance [--cases DIR] [--baseline FILE] [--write-baseline FILE] [--filter SUBSTR]
+//                      [--require-all] [-v]
+//
+// --require-all: every case must pass (our own cases, tests/policy/cases).
+// A case may say `v0: true` (our extension): its modules are Rego v0.
 //
 // DIR defaults to $GENESIS_OPA_CASES or /work/shared/opa-conformance/v1. When
 // the directory is absent the run is skipped (exit 0, with a message).
@@ -83,7 +87,10 @@ Outcome run_case(const YAML::Node& c) {
   if (c["modules"]) {
     int i = 0;
     for (const auto& m : c["modules"]) {
-      auto st = engine.add_module("test-" + std::to_string(i++) + ".rego", m.as<std::string>());
+      // `v0: true` (our extension of OPA's case format): the modules are Rego v0.
+      bool v0 = c["v0"] && c["v0"].as<bool>();
+      auto st = engine.add_module("test-" + std::to_string(i++) + ".rego", m.as<std::string>(),
+                                  v0 ? RegoVersion::kV0 : RegoVersion::kV1);
       if (!st.ok()) {
         out.why = "parse: " + st.error().to_string();
         return out;
@@ -183,6 +190,7 @@ int main(int argc, char** argv) {
   if (dir.empty()) dir = "/work/shared/opa-conformance/v1";
   std::string baseline, write_baseline, filter;
   bool verbose = false;
+  bool require_all = false;  // our own cases: every one must pass
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--cases" && i + 1 < argc) dir = argv[++i];
@@ -190,6 +198,7 @@ int main(int argc, char** argv) {
     else if (a == "--write-baseline" && i + 1 < argc) write_baseline = argv[++i];
     else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
     else if (a == "-v") verbose = true;
+    else if (a == "--require-all") require_all = true;
   }
   if (!fs::is_directory(dir)) {
     std::cout << "SKIPPED: conformance cases not found at " << dir << " (set GENESIS_OPA_CASES)\n";
@@ -240,7 +249,7 @@ int main(int argc, char** argv) {
       } else {
         ++failed;
         ++pf.second;
-        if (expected.count(id)) regressions.push_back(id + " (" + c["note"].as<std::string>("") + "): " + o.why);
+        if (expected.count(id) || require_all) regressions.push_back(id + " (" + c["note"].as<std::string>("") + "): " + o.why);
         if (verbose) std::cout << "FAIL " << id << " " << c["note"].as<std::string>("") << ": " << o.why << "\n";
       }
     }

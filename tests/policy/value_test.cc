@@ -48,3 +48,58 @@ TEST(PolicyValue, RejectsBadJson) {
 
 }  // namespace
 }  // namespace genesis::policy
+
+namespace genesis::policy {
+namespace {
+
+// Every JSON the engine reads goes through core's strict reader (issue 15).
+TEST(PolicyJson, RefusesWhatIsNotJson) {
+  for (const std::string bad : {
+           std::string("\"\xff\""),                 // invalid UTF-8
+           std::string("\"\xc0\xaf\""),             // overlong form
+           std::string("\"\xed\xa0\x80\""),         // a UTF-16 surrogate encoded as UTF-8
+           std::string(R"("\ud800")"),              // lone high surrogate
+           std::string(R"("\udc00x")"),             // lone low surrogate
+           std::string(R"({"a":1,"a":2})"),         // duplicate keys
+           std::string(R"({"a":{"b":1,"b":1}})"),   // nested duplicate keys, same value
+           std::string("1e999"),                    // beyond double
+           std::string("[-1e400]"),
+           std::string("[1,]"),
+           std::string("01"),
+           std::string("\"tab\there\""),
+       }) {
+    auto v = parse_json(bad);
+    EXPECT_FALSE(v.ok()) << bad;
+    if (!v.ok()) {
+      EXPECT_EQ(v.error().code, core::code::kInvalidArgument);
+      EXPECT_EQ(v.error().message.rfind("malformed JSON: ", 0), 0u) << v.error().message;
+      // The same refusal, word for word, as core's parser.
+      auto c = core::parse_json(bad);
+      ASSERT_FALSE(c.ok()) << bad;
+      EXPECT_EQ(c.error().message, v.error().message);
+      EXPECT_EQ(c.error().where, v.error().where);
+    }
+  }
+  // What is JSON still reads, exactly.
+  auto ok = parse_json(R"({"k":"\ud83d\ude00 caf\u00e9","n":123456789012345678901234567890,"f":1e-999,"e":1.5e300})");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(to_json(*ok), "{\"e\":1.5e+300,\"f\":0,\"k\":\"\xf0\x9f\x98\x80 caf\xc3\xa9\",\"n\":123456789012345678901234567890}");
+  // Many keys: still linear, still checked.
+  std::string many = "{";
+  for (int i = 0; i < 20000; ++i) many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  EXPECT_TRUE(parse_json(many + "}").ok());
+  EXPECT_FALSE(parse_json(many + ",\"k19999\":0}").ok());
+}
+
+TEST(PolicyJson, NeverWritesInvalidJson) {
+  // Strings a policy can build (base64.decode("/w==") is "\xff") and numbers
+  // that overflowed: what is written must read back.
+  Value odd = Value::array({Value::string("a\xff" "b\xed\xa0\x80"), Value::number(1e308 * 10), Value::number(-1e308 * 10)});
+  std::string text = to_json(odd);
+  EXPECT_EQ(text, "[\"a\\ufffdb\\ufffd\\ufffd\\ufffd\",null,null]");
+  EXPECT_TRUE(parse_json(text).ok());
+  EXPECT_TRUE(core::parse_json(core::to_json(to_core(odd))).ok()) << core::to_json(to_core(odd));
+}
+
+}  // namespace
+}  // namespace genesis::policy

@@ -57,6 +57,7 @@ void register_arrays();
 void register_sets();
 void register_objects();
 void register_strings();
+void register_template();  // strings.render_template (template.cc)
 void register_regex();
 void register_glob();
 void register_types();

@@ -194,13 +194,13 @@ void register_encoding() {
   });
   register_builtin("json.marshal", 1, [](BuiltinContext&, const Value* a, size_t) { return Value::string(to_json(a[0])); });
   register_builtin("json.unmarshal", 1, [](BuiltinContext&, const Value* a, size_t) {
-    auto v = parse_json(arg_string(a, 0));
+    auto v = parse_json(arg_string(a, 0), DuplicateKeys::kLastWins);
     if (!v.ok()) builtin_error(v.error().message);
     return *v;
   });
   register_builtin("json.is_valid", 1, [](BuiltinContext&, const Value* a, size_t) {
     if (!a[0].is_string()) return Value::boolean(false);
-    return Value::boolean(parse_json(a[0].str()).ok());
+    return Value::boolean(parse_json(a[0].str(), DuplicateKeys::kLastWins).ok());
   });
   register_builtin("yaml.marshal", 1, [](BuiltinContext&, const Value* a, size_t) {
     YAML::Emitter e;

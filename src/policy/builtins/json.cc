@@ -223,6 +223,9 @@ Value op_add(const Value& doc, const std::vector<std::string>& path, const Value
       return Value::array(std::move(items));
     }
     if (parent.is_set()) {
+      // A set member's path names the member itself: it must be the value added.
+      auto parsed = parse_json(k);
+      if (!(Value::string(k) == v) && !(parsed.ok() && *parsed == v)) builtin_error("set key does not match the value");
       ValueVec items = parent.set_items();
       items.push_back(v);
       return Value::set(std::move(items));

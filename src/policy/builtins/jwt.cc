@@ -59,18 +59,18 @@ Token parse_token(const std::string& jwt, bool need_json_payload = true) {
   t.header_raw = b64url_dec(parts[0], "header");
   t.payload_raw = b64url_dec(parts[1], "payload");
   t.sig = b64url_dec(parts[2], "signature");
-  auto h = parse_json(t.header_raw);
+  auto h = parse_json(t.header_raw, DuplicateKeys::kLastWins);
   if (!h.ok() || !h->is_object()) builtin_error("JWT header had invalid encoding: " + (h.ok() ? std::string("not an object") : h.error().message));
   t.header = *h;
   if (t.header.get("enc")) builtin_error("JWT is a JWE object, which is not supported");
   if (const Value* cty = t.header.get("cty"); cty && cty->is_string() && cty->str() == "JWT" && need_json_payload) {
     // Nested token: the payload is the inner JWT as a JSON string.
-    auto inner = parse_json(t.payload_raw);
+    auto inner = parse_json(t.payload_raw, DuplicateKeys::kLastWins);
     std::string s = inner.ok() && inner->is_string() ? inner->str() : t.payload_raw;
     return parse_token(s, true);
   }
   if (need_json_payload) {
-    auto p = parse_json(t.payload_raw);
+    auto p = parse_json(t.payload_raw, DuplicateKeys::kLastWins);
     if (!p.ok() || !p->is_object()) {
       const Value* typ = t.header.get("typ");
       const Value* cty = t.header.get("cty");
@@ -182,7 +182,25 @@ std::vector<PKey> public_keys(const std::string& s) {
   if (s.find("-----BEGIN") != std::string::npos) {
     BIO* bio = BIO_new_mem_buf(s.data(), static_cast<int>(s.size()));
     if (s.find("BEGIN CERTIFICATE") != std::string::npos) {
-      X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+      // As Go: a PEM block that decodes but is not a certificate is a parse
+      // error; one that does not decode has no key to extract.
+      char* name = nullptr;
+      char* header = nullptr;
+      unsigned char* der = nullptr;
+      long len = 0;
+      bool decoded = PEM_read_bio(bio, &name, &header, &der, &len) == 1;
+      X509* cert = nullptr;
+      if (decoded) {
+        const unsigned char* p = der;
+        cert = d2i_X509(nullptr, &p, len);
+      }
+      OPENSSL_free(name);
+      OPENSSL_free(header);
+      OPENSSL_free(der);
+      if (decoded && !cert) {
+        BIO_free(bio);
+        builtin_error("failed to parse a PEM certificate: x509: malformed certificate");
+      }
       if (cert) {
         EVP_PKEY* k = X509_get_pubkey(cert);
         if (k) out.push_back(wrap(k));
@@ -210,7 +228,7 @@ std::vector<PKey> public_keys(const std::string& s) {
     }
     return out;
   }
-  auto j = parse_json(s);
+  auto j = parse_json(s, DuplicateKeys::kLastWins);
   if (!j.ok() || !j->is_object()) builtin_error("failed to parse a JWK key (set)");
   if (const Value* keys = j->get("keys")) {
     if (keys->is_array())
@@ -380,6 +398,9 @@ Value decode_verify(BuiltinContext& ctx, const Value* a, size_t) {
   const Value* halg = t.header.get("alg");
   if (!halg || !halg->is_string()) return invalid;
   if (!alg.empty() && halg->str() != alg) return invalid;
+  // RFC 7515 4.1.11: a header extension marked critical must be understood;
+  // we understand none, so such a token is not valid.
+  if (t.header.get("crit")) return invalid;
   bool ok;
   try {
     if (have_secret) ok = halg->str().rfind("HS", 0) == 0 && verify_token(t, halg->str(), secret);
@@ -477,16 +498,16 @@ void register_jwt() {
     const std::string& ps = arg_string(a, 1);
     const std::string& ks = arg_string(a, 2);
     if (hs.empty()) builtin_error("missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string");
-    auto h = parse_json(hs);
+    auto h = parse_json(hs, DuplicateKeys::kLastWins);
     if (!h.ok() || !h->is_object()) {
       if (hs.find('{') != std::string::npos) builtin_error("missing or invalid 'alg' header: cannot parse JSON");
       builtin_error("missing or invalid 'alg' header: jwsbb: header \"alg\" not found");
     }
     if (const Value* typ = h->get("typ"); typ && typ->is_string() && typ->str() == "JWT") {
-      auto pj = parse_json(ps);
+      auto pj = parse_json(ps, DuplicateKeys::kLastWins);
       if (!pj.ok()) builtin_error("type is JWT but payload is not JSON");
     }
-    auto k = parse_json(ks);
+    auto k = parse_json(ks, DuplicateKeys::kLastWins);
     if (!k.ok() || !k->is_object()) builtin_error("invalid JWK JSON");
     return Value::string(encode_sign(hs, *h, ps, *k));
   });

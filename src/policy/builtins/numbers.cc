@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "policy/builtins/builtins.h"
+#include "policy/guard.h"
 
 namespace genesis::policy {
 namespace {
@@ -89,6 +90,7 @@ Value range(BuiltinContext&, const Value* a, size_t n) {
   int64_t count = (x <= y ? (y - x) : (x - y)) / step + 1;
   auto overflow_add = [](int64_t p, int64_t q) { int64_t r; return __builtin_add_overflow(p, q, &r); };
   if (count > 10'000'000) builtin_error("range too large");
+  EvalGuard::charge(static_cast<uint64_t>(count) * sizeof(Value));
   ValueVec out;
   out.reserve(static_cast<size_t>(count));
   if (x <= y) {

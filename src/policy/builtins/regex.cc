@@ -1,9 +1,13 @@
 // regex.* built-ins over RE2 (OPA's regular expressions are RE2 syntax).
 #include <re2/re2.h>
 
+#include <bitset>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "policy/builtins/builtins.h"
 
@@ -52,7 +56,111 @@ Value find_n(const Value* a, bool submatch) {
 
 }  // namespace
 
+namespace {
+
+// regex.globs_match: do two glob-like regular expressions (characters, '.',
+// [classes], each optionally followed by '*' or '+') match a common string?
+// Each is a small NFA over its token positions; the answer is whether their
+// product reaches both accepting states.
+struct GlobToken {
+  std::bitset<256> set;
+  char quant = 0;  // 0, '*' or '+'
+};
+
+[[noreturn]] void glob_invalid(const std::string& in, size_t pos, const std::string& what) {
+  builtin_error("input:" + in + ", pos:" + std::to_string(pos) + ", " + what + ": the input provided is invalid");
+}
+
+std::vector<GlobToken> glob_tokens(const std::string& in) {
+  std::vector<GlobToken> out;
+  for (size_t i = 0; i < in.size();) {
+    GlobToken t;
+    char c = in[i];
+    if (c == '[') {
+      size_t j = i + 1;
+      bool negate = j < in.size() && in[j] == '^';
+      if (negate) ++j;
+      bool closed = false;
+      while (j < in.size()) {
+        unsigned char lo = static_cast<unsigned char>(in[j]);
+        if (in[j] == ']') {
+          closed = true;
+          break;
+        }
+        if (in[j] == '\\' && j + 1 < in.size()) lo = static_cast<unsigned char>(in[++j]);
+        unsigned char hi = lo;
+        if (j + 2 < in.size() && in[j + 1] == '-' && in[j + 2] != ']') {
+          hi = static_cast<unsigned char>(in[j + 2]);
+          j += 2;
+        }
+        if (hi < lo) glob_invalid(in, j + 1, "invalid range");
+        for (unsigned v = lo; v <= hi; ++v) t.set.set(v);
+        ++j;
+      }
+      if (!closed) glob_invalid(in, in.size(), "set-open '[' with no closing ']'");
+      if (negate) t.set.flip();
+      i = j + 1;
+    } else if (c == ']') {
+      glob_invalid(in, i + 1, "set-close ']' with no preceding '['");
+    } else if (c == '*' || c == '+') {
+      glob_invalid(in, i + 1, std::string("quantifier '") + c + "' with nothing to repeat");
+    } else if (c == '.') {
+      t.set.set();
+      ++i;
+    } else if (c == '\\') {
+      if (i + 1 >= in.size()) glob_invalid(in, i + 1, "trailing escape");
+      t.set.set(static_cast<unsigned char>(in[i + 1]));
+      i += 2;
+    } else {
+      t.set.set(static_cast<unsigned char>(c));
+      ++i;
+    }
+    if (i < in.size() && (in[i] == '*' || in[i] == '+')) t.quant = in[i++];
+    out.push_back(t);
+  }
+  return out;
+}
+
+// Positions reachable from p without consuming (past '*' tokens).
+std::vector<size_t> glob_closure(const std::vector<GlobToken>& g, size_t p) {
+  std::vector<size_t> out{p};
+  while (p < g.size() && g[p].quant == '*') out.push_back(++p);
+  return out;
+}
+
+bool globs_intersect(const std::vector<GlobToken>& a, const std::vector<GlobToken>& b) {
+  std::set<std::pair<size_t, size_t>> seen;
+  std::vector<std::pair<size_t, size_t>> work;
+  auto add = [&](size_t i, size_t j) {
+    for (size_t x : glob_closure(a, i))
+      for (size_t y : glob_closure(b, j))
+        if (seen.insert({x, y}).second) work.emplace_back(x, y);
+  };
+  add(0, 0);
+  while (!work.empty()) {
+    auto [i, j] = work.back();
+    work.pop_back();
+    if (i == a.size() && j == b.size()) return true;
+    if (i == a.size() || j == b.size()) continue;
+    if ((a[i].set & b[j].set).none()) continue;
+    // Consuming one common character: a repeated token may stay or move on.
+    std::vector<size_t> ni{i + 1}, nj{j + 1};
+    if (a[i].quant) ni.push_back(i);
+    if (b[j].quant) nj.push_back(j);
+    for (size_t x : ni)
+      for (size_t y : nj) add(x, y);
+  }
+  return false;
+}
+
+}  // namespace
+
 void register_regex() {
+  register_builtin("regex.globs_match", 2, [](BuiltinContext&, const Value* a, size_t) {
+    auto g1 = glob_tokens(arg_string(a, 0));
+    auto g2 = glob_tokens(arg_string(a, 1));
+    return Value::boolean(globs_intersect(g1, g2));
+  });
   // regex.template_match("urn:foo:{.*}", s, "{", "}"): literal text with regexps between delimiters.
   register_builtin("regex.template_match", 4, [](BuiltinContext&, const Value* a, size_t) {
     const std::string& tmpl = arg_string(a, 0);

@@ -20,6 +20,7 @@ void register_all() {
   register_sets();
   register_objects();
   register_strings();
+  register_template();
   register_regex();
   register_types();
   register_encoding();

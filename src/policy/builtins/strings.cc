@@ -5,14 +5,17 @@
 #include <cstdio>
 
 #include "policy/builtins/builtins.h"
+#include "policy/guard.h"
 
 namespace genesis::policy {
 namespace {
 
 // Unicode code points of a UTF-8 string (invalid bytes become U+FFFD).
 std::vector<uint32_t> decode_utf8(const std::string& s) {
+  EvalGuard::charge(s.size() * sizeof(uint32_t));
   std::vector<uint32_t> out;
   for (size_t i = 0; i < s.size();) {
+    if ((i & 0xFFFF) == 0) EvalGuard::poll();
     unsigned char c = static_cast<unsigned char>(s[i]);
     uint32_t cp;
     int n;
@@ -45,8 +48,12 @@ std::string replace_all(const std::string& s, const std::string& from, const std
   if (from.empty()) {
     // Go inserts `to` between every rune.
     auto cps = decode_utf8(s);
+    EvalGuard::charge(s.size() + (cps.size() + 1) * to.size());
     std::string out = to;
-    for (size_t i = 0; i < cps.size(); ++i) out += encode_utf8(cps, i, i + 1) + to;
+    for (size_t i = 0; i < cps.size(); ++i) {
+      EvalGuard::poll();
+      out += encode_utf8(cps, i, i + 1) + to;
+    }
     return out;
   }
   std::string out;
@@ -54,6 +61,8 @@ std::string replace_all(const std::string& s, const std::string& from, const std
   for (;;) {
     size_t f = s.find(from, pos);
     if (f == std::string::npos) break;
+    EvalGuard::charge(f - pos + to.size());  // before the copy: `to` may be long
+    EvalGuard::poll();
     out.append(s, pos, f - pos);
     out += to;
     pos = f + from.size();
@@ -82,6 +91,11 @@ std::string fmt_value_v(const Value& v) {
 }
 
 std::string sprintf_impl(const std::string& f, const ValueVec& args) {
+  // String arguments are copied into the result: charge them before any is.
+  uint64_t strings = f.size();
+  for (const auto& v : args)
+    if (v.is_string()) strings += v.str().size();
+  EvalGuard::charge(strings);
   std::string out;
   size_t ai = 0;
   for (size_t i = 0; i < f.size(); ++i) {
@@ -97,6 +111,7 @@ std::string sprintf_impl(const std::string& f, const ValueVec& args) {
     i = j;
     if (ai >= args.size()) { out += std::string("%!") + verb + "(MISSING)"; continue; }
     const Value& v = args[ai++];
+    EvalGuard::poll();
     char buf[512];
     switch (verb) {
       case 'd':
@@ -120,8 +135,14 @@ std::string sprintf_impl(const std::string& f, const ValueVec& args) {
         break;
       case 's': case 'v': {
         std::string s = fmt_value_v(v);
-        std::snprintf(buf, sizeof buf, (spec + "s").c_str(), s.c_str());
-        out += s.size() < 400 ? std::string(buf) : s;
+        // snprintf walks the whole argument even when it writes 512 bytes:
+        // long strings (and plain %s) are appended as they are.
+        if (spec.size() == 1 || s.size() >= 400) {
+          out += s;
+        } else {
+          std::snprintf(buf, sizeof buf, (spec + "s").c_str(), s.c_str());
+          out += buf;
+        }
         break;
       }
       case 'q':
@@ -197,10 +218,19 @@ void register_strings() {
   register_builtin("concat", 2, [](BuiltinContext&, const Value* a, size_t) {
     const std::string& sep = arg_string(a, 0);
     if (!a[1].is_array() && !a[1].is_set()) type_error(2, "one of {array, set}", a[1]);
+    // The result's size is known before it is built: charge it first.
+    uint64_t total = 0;
+    for (const auto& v : a[1].arr()) {
+      EvalGuard::poll();
+      if (!v.is_string()) throw BuiltinError{"eval_type_error", std::string("operand 2 must be array of strings but got array containing ") + v.type_name()};
+      total += v.str().size() + sep.size();
+    }
+    EvalGuard::charge(total);
     std::string out;
+    out.reserve(static_cast<size_t>(total));
     bool first = true;
     for (const auto& v : a[1].arr()) {
-      if (!v.is_string()) throw BuiltinError{"eval_type_error", std::string("operand 2 must be array of strings but got array containing ") + v.type_name()};
+      EvalGuard::poll();
       if (!first) out += sep;
       first = false;
       out += v.str();
