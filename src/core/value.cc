@@ -340,6 +340,7 @@ class JsonReader {
 // Builds a core::Value from the reader's events.
 class ValueBuilder : public JsonHandler {
  public:
+  explicit ValueBuilder(bool duplicates) : duplicates_(duplicates) {}
   Value take() { return std::move(root_); }
 
   void null() override { slot() = Value(nullptr); }
@@ -378,7 +379,10 @@ class ValueBuilder : public JsonHandler {
     }
     std::string k = std::move(keys_.back());
     keys_.pop_back();
-    if (Value* existing = parent.find(k)) return *existing;
+    // The reader has refused repeated keys unless they are allowed: only
+    // then look for an earlier member (keeps large objects linear).
+    if (duplicates_)
+      if (Value* existing = parent.find(k)) return *existing;
     parent.as_object().emplace_back(std::move(k), nullptr);
     return parent.as_object().back().second;
   }
@@ -388,6 +392,7 @@ class ValueBuilder : public JsonHandler {
     open_.push_back(&at);  // stable: only the innermost open container grows
   }
 
+  bool duplicates_;
   Value root_;
   std::vector<Value*> open_;       // open arrays and objects, innermost last
   std::vector<std::string> keys_;  // the pending key of each open object member
@@ -457,7 +462,7 @@ Status read_json(std::string_view text, JsonHandler& handler, const JsonOptions&
 }
 
 Result<Value> parse_json(std::string_view text, const JsonOptions& options) {
-  ValueBuilder b;
+  ValueBuilder b(options.duplicate_keys_last_wins);
   if (auto st = read_json(text, b, options); !st) return st.error();
   return b.take();
 }
