@@ -1,5 +1,7 @@
 #include "core/value.h"
 
+#include "core/json.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -91,7 +93,7 @@ namespace {
 // The strict reader: one pass over the text, events to a handler.
 class JsonReader {
  public:
-  JsonReader(std::string_view text, JsonHandler& h, const JsonOptions& options)
+  JsonReader(std::string_view text, JsonHandler& h, const JsonReadOptions& options)
       : s_(text), h_(h), opt_(options) {}
 
   Status read() {
@@ -332,7 +334,7 @@ class JsonReader {
 
   std::string_view s_;
   JsonHandler& h_;
-  const JsonOptions& opt_;
+  const JsonReadOptions& opt_;
   size_t pos_ = 0;
   Error err_;
 };
@@ -457,14 +459,20 @@ void append_json_impl(std::string& out, const Value& v, bool pretty, int level) 
 
 }  // namespace
 
-Status read_json(std::string_view text, JsonHandler& handler, const JsonOptions& options) {
+Status read_json(std::string_view text, JsonHandler& handler, const JsonReadOptions& options) {
   return JsonReader(text, handler, options).read();
 }
 
-Result<Value> parse_json(std::string_view text, const JsonOptions& options) {
+Result<Value> parse_json(std::string_view text, const JsonReadOptions& options) {
   ValueBuilder b(options.duplicate_keys_last_wins);
   if (auto st = read_json(text, b, options); !st) return st.error();
   return b.take();
+}
+
+Result<Value> parse_json(std::string_view text, const JsonOptions& options) {
+  JsonReadOptions o;
+  static_cast<JsonOptions&>(o) = options;
+  return parse_json(text, o);
 }
 
 void append_json_string(std::string& out, std::string_view s) {

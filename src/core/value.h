@@ -82,46 +82,16 @@ class Value {
 
 struct JsonOptions {
   int max_depth = 128;
-  // Go's encoding/json (what OPA's json.unmarshal and JWT decoding follow):
-  // a later duplicate key replaces the earlier one instead of being refused.
-  bool duplicate_keys_last_wins = false;
 };
 
 // Parses one JSON text (RFC 8259). Errors name the byte offset ("offset 17").
 // Duplicate object keys are refused: silently dropping one hides a bug.
 Result<Value> parse_json(std::string_view text, const JsonOptions& options = {});
 
-// The one strict JSON reader behind every parse of JSON in Genesis (this
-// parse_json and the policy engine's, which builds its own value type). It
-// refuses, with "malformed JSON: ..." (code invalid_argument, where "offset N"):
-// invalid UTF-8 (overlong forms, UTF-16 surrogates, beyond U+10FFFF), unpaired
-// \u surrogate escapes, duplicate object keys, numbers outside double's range
-// (1e999), control characters in strings, nesting deeper than max_depth and
-// anything after the value. The handler receives the value as events, in
-// order; numbers come as their literal text (already validated) so a handler
-// may keep them exact.
-class JsonHandler {
- public:
-  virtual ~JsonHandler() = default;
-  virtual void null() = 0;
-  virtual void boolean(bool b) = 0;
-  virtual void number(std::string_view text, bool integral) = 0;  // integral: no '.', 'e' or 'E'
-  virtual void string(std::string s) = 0;
-  virtual void begin_array() = 0;
-  virtual void end_array() = 0;
-  virtual void begin_object() = 0;
-  virtual void key(std::string k) = 0;  // then the member's value
-  virtual void end_object() = 0;
-};
-Status read_json(std::string_view text, JsonHandler& handler, const JsonOptions& options = {});
-
 // Compact serialization; `pretty` indents by two spaces.
 std::string to_json(const Value& v, bool pretty = false);
 void append_json(std::string& out, const Value& v);
 void append_json_string(std::string& out, std::string_view s);
-// Length of the valid UTF-8 sequence at s[i] (RFC 3629: shortest form, no
-// surrogates, at most U+10FFFF); 0 when the bytes there are not one.
-size_t utf8_sequence_length(std::string_view s, size_t i);
 // Appends code point `cp` (at most 0x10FFFF) encoded as UTF-8.
 void append_utf8(std::string& out, uint32_t cp);
 

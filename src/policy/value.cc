@@ -1,6 +1,8 @@
 #include "policy/value.h"
 #include "policy/guard.h"
 
+#include "core/json.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -443,7 +445,7 @@ void newline(std::string& out, bool pretty, int indent) {
 
 core::Result<Value> parse_json(std::string_view text, DuplicateKeys duplicates) {
   ValueBuilder b;
-  core::JsonOptions options;
+  core::JsonReadOptions options;
   options.max_depth = 512;
   options.duplicate_keys_last_wins = duplicates == DuplicateKeys::kLastWins;
   if (auto st = core::read_json(text, b, options); !st) return st.error();

@@ -1,5 +1,7 @@
 #include "core/value.h"
 
+#include "core/json.h"
+
 #include <gtest/gtest.h>
 
 namespace genesis::core {
@@ -68,7 +70,7 @@ TEST(Json, WriterNeverWritesInvalidJson) {
 
 // Duplicate keys read as Go reads them, when asked (OPA's json.unmarshal).
 TEST(Json, DuplicateKeysLastWinsWhenAsked) {
-  JsonOptions o;
+  JsonReadOptions o;
   o.duplicate_keys_last_wins = true;
   auto v = parse_json(R"({"a":1,"b":2,"a":3})", o);
   ASSERT_TRUE(v.ok());
