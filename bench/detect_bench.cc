@@ -35,11 +35,9 @@ struct Fixture {
   std::unique_ptr<registry::Store> store =
       registry::open_sqlite_store((dir / "bench.db").string()).value();
   registry::Registry reg{*store, bus};
-  std::unique_ptr<DetectStore> dstore = open_detect_store("sqlite:" + (dir / "bench.db").string()).value();
-  std::unique_ptr<Detector> detector = Detector::create(reg, *dstore, nullptr).value();
+  std::unique_ptr<Detector> detector = Detector::create(reg, nullptr).value();
   ~Fixture() {
     detector.reset();
-    dstore.reset();
     store.reset();
     std::filesystem::remove_all(dir);
   }
@@ -48,7 +46,7 @@ struct Fixture {
     std::vector<registry::NewAgent> batch;
     for (size_t i = 0; i < n; ++i) {
       registry::NewAgent a;
-      a.id = registry::new_uuid();
+      a.id = core::new_uuid();
       a.label = "agent" + std::to_string(i);
       a.mem_state = core::Object{{"task", "ingest"}};
       batch.push_back(a);

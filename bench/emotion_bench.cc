@@ -14,7 +14,7 @@
 #include "emotion/emotion.h"
 #include "emotion/engine.h"
 #include "mesh/mesh.h"
-#include "registry/registry.h"
+#include "registry/service.h"
 
 namespace {
 
@@ -90,6 +90,7 @@ struct Fleet {
   std::filesystem::path dir;
   std::unique_ptr<registry::Store> store;
   mesh::EventBus bus;
+  std::unique_ptr<registry::Registry> reg;
   std::unique_ptr<emotion::Engine> engine;
   std::vector<std::string> ids;
   std::vector<std::string> bodies;
@@ -117,10 +118,12 @@ struct Fleet {
       healthy.task_count %= 40;
       bodies.push_back(core::to_json(emotion::to_value(healthy)));
     }
-    engine = std::make_unique<emotion::Engine>(*store, bus, emotion::Model::shipped());
+    reg = std::make_unique<registry::Registry>(*store, bus);
+    engine = std::make_unique<emotion::Engine>(*reg, emotion::Model::shipped());
   }
   ~Fleet() {
     engine.reset();
+    reg.reset();
     store.reset();
     std::filesystem::remove_all(dir);
   }

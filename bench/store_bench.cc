@@ -77,12 +77,12 @@ void BM_SubtreeQuery1000Of1M(benchmark::State& state) {
     std::vector<NewAgent> batch;
     batch.reserve(1000);
     NewAgent root;
-    root.id = new_uuid();
+    root.id = core::new_uuid();
     root.label = "team" + std::to_string(s);
     batch.push_back(root);
     for (int c = 0; c < 9; ++c) {
       NewAgent child;
-      child.id = new_uuid();
+      child.id = core::new_uuid();
       child.label = "lead" + std::to_string(c);
       child.parent_id = *root.id;
       batch.push_back(child);

@@ -14,6 +14,7 @@ void fail(Context& ctx, const std::string& message) {
 core::Result<core::Value> call(Context& ctx, const std::string& method, const std::string& target,
                                const std::string& body, const std::string& content_type) {
   client::HttpClient http(ctx.server);
+  if (!ctx.tenant.empty()) http.set_header("X-Genesis-Tenant", ctx.tenant);
   auto r = http.request(method, target, body, content_type);
   if (!r) {
     fail(ctx, r.error().message);

@@ -13,6 +13,7 @@ namespace genesis::cli {
 
 struct Context {
   std::string server = "localhost:8000";  // --server host:port of genesisd
+  std::string tenant;                     // --tenant: sent as X-Genesis-Tenant when set
   bool json = false;                      // --json output
   int exit_code = 0;
 };

@@ -34,6 +34,7 @@ void add_detect_commands(CLI::App& app, Context& ctx) {
       auto body = read_input(*file);
       if (!body) return fail(ctx, body.error().message);
       client::HttpClient http(ctx.server);
+      if (!ctx.tenant.empty()) http.set_header("X-Genesis-Tenant", ctx.tenant);
       auto r = http.request("POST", "/v1/telemetry", *body, "application/x-ndjson");
       if (!r) return fail(ctx, r.error().message);
       auto json = r->json();

@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   CLI::App app{"genesis - drive a Genesis control plane"};
   app.require_subcommand(1);
   app.add_option("--server", ctx.server, "genesisd address host:port")->envname("GENESIS_SERVER");
+  app.add_option("--tenant", ctx.tenant, "the tenant to act for (default: genesisd's default tenant)")
+      ->envname("GENESIS_TENANT");
   app.add_flag("--json", ctx.json, "print JSON instead of text");
   add_agent_commands(app, ctx);
   add_events_commands(app, ctx);

@@ -31,7 +31,6 @@ struct Config {
   std::string playbooks;         // empty: the shipped playbooks/
   std::string mitre_policies;    // empty: the shipped policies/mitre/
   std::string alert_webhook;     // empty: alerts go to the alert stream only
-  std::string detect_store;      // empty: the --store URL when it is sqlite:
 };
 
 int fail(const std::string& step, const genesis::core::Error& e) {
@@ -56,27 +55,23 @@ int main(int argc, char** argv) {
   app.add_option("--threads", cfg.threads, "worker threads (0: 4 per core, at least 8)");
   app.add_option("--emotion-model", cfg.emotion_model,
                  "PAD model weights file (default: the shipped models/emotion.bin)");
-  app.add_option("--detect-store", cfg.detect_store,
-                 "detection tables' store, sqlite:PATH (default: the --store URL when it is sqlite:, "
-                 "else sqlite:data/detections.db; they are not in PostgreSQL yet)");
   CLI11_PARSE(app, argc, argv);
 
   // 2. Open the store (creating its directory) and migrate its schema.
-  // The detection tables have a SQLite implementation only (src/detect/store.h):
-  // beside a PostgreSQL store they stay in a SQLite file, and genesisd says so.
-  if (cfg.detect_store.empty())
-    cfg.detect_store = storage::is_postgres_url(cfg.store) ? "sqlite:data/detections.db" : cfg.store;
-  for (const std::string& url : {cfg.store, cfg.detect_store}) {
-    if (url.rfind("sqlite:", 0) != 0) continue;
-    std::filesystem::path p(url.substr(7));
+  if (cfg.store.rfind("sqlite:", 0) == 0) {
+    std::filesystem::path p(cfg.store.substr(7));
     std::error_code ec;
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
   }
   auto store = storage::open_store(cfg.store);
   if (!store) return fail("open store", store.error());
-  if (storage::is_postgres_url(cfg.store))
-    std::fprintf(stderr, "genesisd: note: detection tables are kept in %s (not in PostgreSQL yet)\n",
-                 cfg.detect_store.c_str());
+  // The detector's records and its one-transaction responses (Store::transact)
+  // exist on SQLite only so far: on PostgreSQL genesisd serves everything else.
+  const bool with_detector = !storage::is_postgres_url(cfg.store);
+  if (!with_detector)
+    std::fprintf(stderr,
+                 "genesisd: note: telemetry, detections and counter-agents are not available on "
+                 "PostgreSQL yet (their tables are SQLite-only); /v1/telemetry is not served\n");
 
   // 3. The event bus and the registry that publishes on it.
   mesh::EventBus bus;
@@ -90,12 +85,13 @@ int main(int argc, char** argv) {
     if (!m) return fail("load emotion model", m.error());
     loaded_model = std::move(*m);
   }
-  emotion::Engine emotion_engine(**store, bus, loaded_model ? *loaded_model : emotion::Model::shipped());
+  emotion::Engine emotion_engine(reg, loaded_model ? *loaded_model : emotion::Model::shipped());
 
   // 4. Routes and metrics.
   server::Router router;
   server::Metrics metrics;
   server::add_health_routes(router, metrics);
+  if (auto s = server::add_tenant_routes(router, reg.store()); !s) return fail("load tenants", s.error());
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
   server::add_capability_routes(router, signer, reg);
@@ -116,25 +112,26 @@ int main(int argc, char** argv) {
   server::add_emotion_messages(router, emotion_engine);
 
 #if defined(GENESIS_HAVE_DETECTOR)
-  // 4b. The detector: its store (same database, own tables), catalogue, playbooks,
+  // 4b. The detector: its records in the same store, catalogue, playbooks,
   // mapping policies; then its routes (after the mesh messages it gates).
-  auto detect_store = detect::open_detect_store(cfg.detect_store);
-  if (!detect_store) return fail("open detection store", detect_store.error());
+  std::unique_ptr<detect::Detector> detector;
+  if (with_detector) {
   detect::DetectorOptions dopts;
   dopts.catalogue_path = cfg.attack_catalogue;
   dopts.playbook_dir = cfg.playbooks;
   dopts.policy_dir = cfg.mitre_policies;
   std::unique_ptr<detect::AlertSink> alerts;
   if (!cfg.alert_webhook.empty()) alerts = std::make_unique<detect::WebhookSink>(cfg.alert_webhook);
-  auto detector = detect::Detector::create(reg, **detect_store, std::move(alerts), dopts);
-  if (!detector) return fail("start detector", detector.error());
-  server::add_telemetry_routes(router, **detector);
-  server::add_detection_routes(router, **detector);
+  auto created = detect::Detector::create(reg, std::move(alerts), dopts);
+  if (!created) return fail("start detector", created.error());
+  detector = std::move(*created);
+  server::add_telemetry_routes(router, *detector);
+  server::add_detection_routes(router, *detector);
   // The detector evaluates the stored modules of package mitre on top of its
   // shipped library; every policy change is compiled by it before it is written.
   // Stored modules that no longer compile with this library (an upgrade changed
   // it) must not keep the daemon down: it runs the library alone and says so.
-  detect::Detector* det = detector->get();
+  detect::Detector* det = detector.get();
   if (auto s = (*policy_modules)->attach([det](const std::map<std::string, std::string>& modules) {
         return det->prepare_policies(modules);
       });
@@ -145,7 +142,8 @@ int main(int argc, char** argv) {
                  "(/v1/policies): %s\n",
                  s.error().message.c_str());
   }
-  server::add_attack_routes(router, **detector, **policy_modules);
+  server::add_attack_routes(router, *detector, **policy_modules);
+  }
 #endif
 
   std::atomic<uint64_t> events_ingested{0};
@@ -162,8 +160,8 @@ int main(int argc, char** argv) {
                       [&emotion_engine] { return static_cast<double>(emotion_engine.stats().heartbeats); });
   metrics.add_counter("genesis_offloads_total", "Goal offloads committed since start.",
                       [&emotion_engine] { return static_cast<double>(emotion_engine.stats().offloads); });
-  metrics.add_gauge("genesis_mesh_seq", "Sequence number of the last event published.",
-                    [&bus] { return static_cast<double>(bus.last_seq()); });
+  metrics.add_counter("genesis_mesh_events_total", "Events published on the bus since start, all tenants.",
+                      [&bus] { return static_cast<double>(bus.published()); });
 
   // 5. Start HTTP + WebSocket, say where, and serve until SIGINT/SIGTERM.
   server::ServerOptions opts;

@@ -47,6 +47,7 @@ std::string url_encode(const std::string& s) {
 }
 
 struct HttpClient::Impl {
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every request
   std::string host, port;
   std::chrono::milliseconds timeout;
   net::io_context ioc;
@@ -99,11 +100,21 @@ HttpClient::HttpClient(std::string server, std::chrono::milliseconds timeout) : 
 
 HttpClient::~HttpClient() = default;
 
+void HttpClient::set_header(std::string name, std::string value) {
+  for (auto& [n, v] : impl_->headers)
+    if (n == name) {
+      v = std::move(value);
+      return;
+    }
+  impl_->headers.emplace_back(std::move(name), std::move(value));
+}
+
 core::Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& target,
                                                const std::string& body, const std::string& content_type) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, impl_->host);
   req.set(http::field::user_agent, "genesis-client");
+  for (const auto& [name, value] : impl_->headers) req.set(name, value);
   req.keep_alive(true);
   if (!body.empty()) {
     req.set(http::field::content_type, content_type);

@@ -36,6 +36,9 @@ class HttpClient {
                                      const std::string& body = {},
                                      const std::string& content_type = "application/json");
   core::Result<HttpResponse> get(const std::string& target) { return request("GET", target); }
+  // A header sent with every later request (e.g. X-Genesis-Tenant); replaces
+  // an earlier value of the same name.
+  void set_header(std::string name, std::string value);
   core::Result<HttpResponse> post(const std::string& target, const core::Value& body) {
     return request("POST", target, core::to_json(body));
   }

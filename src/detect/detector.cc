@@ -15,16 +15,6 @@ namespace code = core::code;
 
 constexpr int64_t kSandboxMemoryBytes = 64 * 1024 * 1024;
 
-// Set while the response stage acts on the registry, so the quarantine guard
-// lets the detector's own writes (spawning the counter-agent, killing) through.
-thread_local bool t_in_response = false;
-
-struct InResponse {
-  bool prev = t_in_response;
-  InResponse() { t_in_response = true; }
-  ~InResponse() { t_in_response = prev; }
-};
-
 bool is_egress(const Value& telemetry) {
   const Value* kind = telemetry.find("event");
   if (kind == nullptr || !kind->is_string()) return false;
@@ -56,6 +46,10 @@ Value error_json(const core::Error& e) {
   v.set("message", e.message);
   if (!e.where.empty()) v.set("where", e.where);
   return v;
+}
+
+Value target_parent_json(const std::optional<std::string>& parent) {
+  return parent ? Value(*parent) : Value();
 }
 
 // Goals in the order they must run: evidence first, ending the agent last.
@@ -177,24 +171,23 @@ struct Detector::ContainmentTable {
   }
 };
 
-Detector::Detector(registry::Registry& registry, DetectStore& store,
-                   std::unique_ptr<AlertSink> alerts, DetectorOptions options)
+Detector::Detector(registry::Registry& registry, std::unique_ptr<AlertSink> alerts,
+                   DetectorOptions options)
     : registry_(registry),
-      store_(store),
       alerts_(std::move(alerts)),
       options_(std::move(options)),
       containments_(std::make_shared<ContainmentTable>()) {
-  containments_->clock = options_.now_ms ? options_.now_ms : std::function<int64_t()>(registry::now_ms);
+  containments_->clock = options_.now_ms ? options_.now_ms : std::function<int64_t()>(core::now_ms);
 }
 
-Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry, DetectStore& store,
+Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
                                                    std::unique_ptr<AlertSink> alerts,
                                                    DetectorOptions options) {
   if (options.catalogue_path.empty()) options.catalogue_path = default_catalogue_path();
   if (options.playbook_dir.empty()) options.playbook_dir = default_playbook_dir();
   if (options.policy_dir.empty()) options.policy_dir = default_policy_dir();
   std::unique_ptr<Detector> d(
-      new Detector(registry, store, std::move(alerts), std::move(options)));
+      new Detector(registry, std::move(alerts), std::move(options)));
   auto cat = Catalogue::load(d->options_.catalogue_path);
   if (!cat.ok()) return cat.error();
   d->catalogue_ = std::move(*cat);
@@ -207,16 +200,20 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
   auto set = PolicySet::build(d->shipped_policies_);
   if (!set.ok()) return set.error();
   d->policies_ = std::move(*set);
-  auto active = store.active_containments(d->now());
+  auto active = registry.store().active_containments(d->now());
   if (!active.ok()) return active.error();
   for (const auto& c : *active) {
     d->containments_->add(c.kind, {c.tenant_id, c.agent_id}, c.until_ms,
                           c.kind + " by counter-agent " + c.counter_agent_id + " (" + c.technique + ")");
   }
+  // The quarantine, in the one place every write of agent state passes: a
+  // quarantined agent spawns, changes, moves, records, feels and trades goals no
+  // more. Ending it stays possible, and the detector's own response acts on it.
   std::shared_ptr<ContainmentTable> table = d->containments_;
   registry.add_write_guard([table](const std::string& tenant, const std::string& op,
-                                   const std::string& agent_id) -> Status {
-    if (t_in_response || op == "delete") return {};
+                                   const std::string& agent_id,
+                                   const registry::Actor& actor) -> Status {
+    if (actor.kind == registry::Actor::Kind::kDetector || op == "delete") return {};
     if (auto why = table->find("quarantine", {tenant, agent_id})) {
       return core::make_error(code::kForbidden,
                               "agent " + agent_id + " is quarantined (" + *why + "): " + op +
@@ -227,7 +224,7 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
   return d;
 }
 
-int64_t Detector::now() const { return options_.now_ms ? options_.now_ms() : registry::now_ms(); }
+int64_t Detector::now() const { return options_.now_ms ? options_.now_ms() : core::now_ms(); }
 
 std::shared_ptr<const PolicySet> Detector::policy_set() const {
   std::lock_guard lock(policy_mu_);
@@ -250,12 +247,20 @@ std::optional<std::string> Detector::quarantined(const std::string& tenant,
 
 Status Detector::check_mesh_message(const std::string& tenant, const std::string& agent_id,
                                     const std::string& type) {
-  auto why = egress_denied(tenant, agent_id);
+  std::optional<std::string> why = quarantined(tenant, agent_id);
+  if (!why) why = egress_denied(tenant, agent_id);
   if (!why) return {};
   Decision d{tenant, agent_id, "mesh:" + type, "deny", *why, now()};
-  (void)store_.add_decision(d);
-  registry_.bus().publish("decision", tenant, d.to_json());
-  return core::make_error(code::kForbidden, "egress of agent " + agent_id + " is denied (" + *why + ")");
+  (void)record_decision(tenant, d);
+  return core::make_error(code::kForbidden, "messages of agent " + agent_id + " are denied (" + *why + ")");
+}
+
+Status Detector::record_decision(const std::string& tenant, const Decision& d) {
+  return registry_.transact(tenant, registry::Actor::detector(), [&](registry::Registry::Unit& u) -> Status {
+    if (auto st = u.tables().add_decision(d); !st) return st;
+    u.publish("decision", d.to_json());
+    return {};
+  });
 }
 
 IngestResult Detector::ingest(const std::string& tenant, std::string_view body) {
@@ -281,6 +286,36 @@ IngestResult Detector::ingest_value(const std::string& tenant, const Value& even
   return out;
 }
 
+// Holds the respond stage for the (tenant, agent, technique) keys of one event:
+// responses to the same key run one after another (the one-live-counter-agent
+// rule), all others in parallel, so their commits group together. Keys are
+// taken all at once, so two events never hold one each of the other's.
+class Detector::RespondingKeys {
+ public:
+  RespondingKeys(Detector& d, std::set<std::string> keys) : d_(d), keys_(std::move(keys)) {
+    if (keys_.empty()) return;
+    std::unique_lock lock(d_.responding_mu_);
+    d_.responding_cv_.wait(lock, [&] {
+      for (const auto& k : keys_)
+        if (d_.responding_.count(k)) return false;
+      return true;
+    });
+    d_.responding_.insert(keys_.begin(), keys_.end());
+  }
+  ~RespondingKeys() {
+    if (keys_.empty()) return;
+    {
+      std::lock_guard lock(d_.responding_mu_);
+      for (const auto& k : keys_) d_.responding_.erase(k);
+    }
+    d_.responding_cv_.notify_all();
+  }
+
+ private:
+  Detector& d_;
+  std::set<std::string> keys_;
+};
+
 void Detector::run_event(const std::string& tenant, std::size_t line, const Value& event,
                          IngestResult& out) {
   // validate: the agent must exist and be live.
@@ -296,8 +331,7 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
   if (is_egress(telemetry)) {
     if (auto why = egress_denied(tenant, agent_id)) {
       Decision d{tenant, agent_id, "telemetry", "deny", *why, now()};
-      if (auto st = store_.add_decision(d); !st.ok()) out.response_errors.push_back(st.error());
-      registry_.bus().publish("decision", tenant, d.to_json());
+      if (auto st = record_decision(tenant, d); !st.ok()) out.response_errors.push_back(st.error());
       out.denied.push_back({line, std::move(d)});
       return;
     }
@@ -312,7 +346,7 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
     return;
   }
   if (hits->empty()) return;
-  // record: one detection per technique, its rules together.
+  // One detection per technique, its rules together.
   std::map<std::string, std::pair<std::string, std::vector<std::string>>> by_technique;
   for (const Hit& h : *hits) {
     auto& slot = by_technique[h.technique];
@@ -320,10 +354,11 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
     if (!h.rule.empty()) slot.second.push_back(h.rule);
   }
   std::vector<Detection> detections;
+  std::set<std::string> keys;  // (tenant, agent, technique) of the playbooks that answer
   int64_t ts = now();
   for (auto& [technique, tr] : by_technique) {
     Detection d;
-    d.id = registry::new_uuid();
+    d.id = core::new_uuid();
     d.tenant_id = tenant;
     d.agent_id = agent_id;
     d.technique = technique;
@@ -337,50 +372,57 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
     d.rules = std::move(tr.second);
     d.event = event;
     d.ts_ms = ts;
+    if (auto pb = playbook(technique)) keys.insert(tenant + '\x1f' + agent_id + '\x1f' + pb->technique);
     detections.push_back(std::move(d));
   }
-  if (auto st = store_.add_detections(detections); !st.ok()) {
-    out.response_errors.push_back(st.error());
+  // record -> respond -> broadcast as one transaction: the detections, every
+  // counter-agent, its containments, evidence, actions and cognition events
+  // commit together (one fsync) and are published in commit order, or none is.
+  RespondingKeys hold(*this, std::move(keys));
+  std::vector<Response> responses;
+  IngestResult attempt;
+  Status committed = registry_.transact(
+      tenant, registry::Actor::detector(), [&](registry::Registry::Unit& u) -> Status {
+        responses.clear();
+        attempt = IngestResult{};
+        std::vector<Detection> ds = detections;
+        if (auto st = u.tables().add_detections(ds); !st) return st;
+        for (Detection& d : ds) {
+          u.publish("detection", d.to_json());  // broadcast
+          respond(u, d, responses, attempt);
+          attempt.detections.push_back(std::move(d));
+        }
+        return {};
+      });
+  if (!committed.ok()) {
+    core::Error e = committed.error();
+    e.message = "detections on line " + std::to_string(line) + " were not recorded: " + e.message;
+    out.response_errors.push_back(std::move(e));
     return;
   }
-  for (Detection& d : detections) {
-    registry_.bus().publish("detection", tenant, d.to_json());  // broadcast
-    respond(tenant, d, out);
-    out.detections.push_back(std::move(d));
+  // Durable: the containments are in force from now on (before the client
+  // hears of them), and alerts leave for the webhook.
+  for (const Response& r : responses) {
+    for (const Containment& c : r.containments) {
+      containments_->add(c.kind, {tenant, c.agent_id}, c.until_ms,
+                         c.kind + " by counter-agent " + c.counter_agent_id + " (" + c.technique + ")");
+    }
+    if (alerts_)
+      for (const Value& a : r.alerts) alerts_->send(a);
   }
+  for (auto& d : attempt.detections) out.detections.push_back(std::move(d));
+  for (auto& c : attempt.counter_agents) out.counter_agents.push_back(std::move(c));
+  for (auto& e : attempt.response_errors) out.response_errors.push_back(std::move(e));
 }
 
-// Holds the respond stage for one (tenant, agent, technique): responses to the
-// same key run one after another (the one-live-counter-agent rule), all others
-// in parallel, so their commits group together.
-class Detector::RespondingKey {
- public:
-  RespondingKey(Detector& d, std::string key) : d_(d), key_(std::move(key)) {
-    std::unique_lock lock(d_.responding_mu_);
-    d_.responding_cv_.wait(lock, [&] { return !d_.responding_.count(key_); });
-    d_.responding_.insert(key_);
-  }
-  ~RespondingKey() {
-    {
-      std::lock_guard lock(d_.responding_mu_);
-      d_.responding_.erase(key_);
-    }
-    d_.responding_cv_.notify_all();
-  }
-
- private:
-  Detector& d_;
-  std::string key_;
-};
-
-void Detector::respond(const std::string& tenant, Detection& d, IngestResult& out) {
+void Detector::respond(registry::Registry::Unit& u, Detection& d, std::vector<Response>& responses,
+                       IngestResult& out) {
   auto pb = playbook(d.technique);
   if (!pb) return;  // a detection without a playbook is recorded and broadcast only
-  RespondingKey hold(*this, tenant + '\x1f' + d.agent_id + '\x1f' + pb->technique);
+  const std::string& tenant = u.tenant();
   // At most one live counter-agent per (agent, technique). The registry is the
-  // truth: the child at <agent path>.<label> made for this technique, so a crash
-  // between the spawn and the detector's own records cannot lead to a second one.
-  auto target = registry_.store().get(tenant, d.agent_id);
+  // truth: the child at <agent path>.<label> made for this technique.
+  auto target = u.get(d.agent_id);
   if (!target.ok()) {
     out.response_errors.push_back(target.error());
     return;
@@ -389,7 +431,7 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   registry::AgentQuery q;
   q.path = target->path + "." + label;
   q.label = label;
-  auto live = registry_.store().list(tenant, q);
+  auto live = u.list(q);
   if (!live.ok()) {
     out.response_errors.push_back(live.error());
     return;
@@ -401,8 +443,11 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
         technique->as_string() != pb->technique) {
       continue;
     }
+    if (auto st = u.tables().set_counter_agent(d.id, a.id); !st) {
+      out.response_errors.push_back(st.error());
+      return;
+    }
     d.counter_agent_id = a.id;
-    (void)store_.set_counter_agent(tenant, d.id, a.id);
     return;
   }
   registry::NewAgent na;
@@ -421,10 +466,7 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   ca.set("sandbox", sandbox_json());
   mem.set("counter_agent", std::move(ca));
   na.mem_state = std::move(mem);
-  Result<registry::Agent> spawned = [&] {
-    InResponse in;
-    return registry_.spawn_one(tenant, na);
-  }();
+  Result<registry::Agent> spawned = u.spawn_one(na);
   if (!spawned.ok()) {
     core::Error e = spawned.error();
     e.message = "counter-agent for " + d.technique + " on " + d.agent_id + ": " + e.message;
@@ -434,8 +476,6 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   CounterAgentRecord rec{spawned->id, tenant,        d.agent_id,    pb->technique, d.id,
                          pb->image,   pb->policy,    sandbox_json(), spawned->created_at_ms};
   d.counter_agent_id = rec.id;
-  // broadcast as soon as the counter-agent is durable in the registry; the
-  // detector's own records of the response follow in one transaction.
   Value msg = Value::object();
   msg.set("counter_agent", registry::agent_to_json(*spawned));
   msg.set("technique", pb->technique);
@@ -444,25 +484,25 @@ void Detector::respond(const std::string& tenant, Detection& d, IngestResult& ou
   msg.set("image", pb->image);
   msg.set("urgency", pb->urgency);
   msg.set("sandbox", sandbox_json());
-  registry_.bus().publish("counter_agent.spawn", tenant, std::move(msg));
+  u.publish("counter_agent.spawn", std::move(msg));
   out.counter_agents.push_back(rec);
-  carry_out(tenant, *pb, *spawned, d, std::move(rec), out);
+  carry_out(u, *pb, *spawned, d, std::move(rec), responses, out);
 }
 
-void Detector::carry_out(const std::string& tenant, const Playbook& pb,
-                         const registry::Agent& counter, const Detection& d,
-                         CounterAgentRecord record, IngestResult& out) {
-  InResponse in;
+void Detector::carry_out(registry::Registry::Unit& u, const Playbook& pb, const registry::Agent& counter,
+                         const Detection& d, CounterAgentRecord record, std::vector<Response>& responses,
+                         IngestResult& out) {
+  const std::string& tenant = u.tenant();
   int64_t t = now();
   ResponseRecord response{std::move(record), {}, {}, {}};
+  Response effects;
   auto contain = [&](const std::string& kind, int64_t ttl_s) -> Value {
     Containment c{tenant, d.agent_id, kind, counter.id, pb.technique, t, t + ttl_s * 1000};
-    std::string why = kind + " by counter-agent " + counter.id + " (" + pb.technique + ")";
-    containments_->add(kind, {tenant, d.agent_id}, c.until_ms, why);  // in force from now on
     response.containments.push_back(c);
+    effects.containments.push_back(c);  // in force once committed
     Value detail = Value::object();
     detail.set("containment", kind);
-    detail.set("until", registry::format_time(c.until_ms));
+    detail.set("until", core::format_time(c.until_ms));
     return detail;
   };
   int64_t max_ttl = 0;
@@ -479,17 +519,18 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
   // The playbook's policy is enforced even when no goal names it.
   if (pb.policy == "deny:egress" && !egress_goal) act("policy:deny:egress", "done", contain("deny:egress", max_ttl));
   if (pb.policy == "quarantine" && !quarantine_goal) act("policy:quarantine", "done", contain("quarantine", max_ttl));
+  std::vector<Value> bus_alerts;
   for (const Goal& g : ordered_goals(pb)) {
     if (g.id == "forensic-dump") {
       Evidence e;
-      e.id = registry::new_uuid();
+      e.id = core::new_uuid();
       e.tenant_id = tenant;
       e.agent_id = d.agent_id;
       e.detection_id = d.id;
       e.counter_agent_id = counter.id;
       e.ts_ms = now();
       Value snap = Value::object();
-      auto agent = registry_.store().get(tenant, d.agent_id, /*include_deleted=*/true);
+      auto agent = u.get(d.agent_id, /*include_deleted=*/true);
       if (agent.ok()) {
         snap.set("agent", registry::agent_to_json(*agent));
         snap.set("mem_state", agent->mem_state);
@@ -497,7 +538,7 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
       registry::EventQuery q;
       q.limit = options_.evidence_events;
       Value evs = Value::array();
-      if (auto page = registry_.store().list_events(tenant, d.agent_id, q); page.ok()) {
+      if (auto page = u.list_events(d.agent_id, q); page.ok()) {
         for (const auto& ev : page->items) evs.push_back(registry::event_to_json(ev));
       }
       int64_t n = static_cast<int64_t>(evs.as_array().size());
@@ -523,31 +564,29 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
       alert.set("counter_agent_id", counter.id);
       alert.set("image", pb.image);
       alert.set("urgency", pb.urgency);
-      registry_.bus().publish("alert", tenant, alert);
-      if (alerts_) alerts_->send(alert);
+      bus_alerts.push_back(alert);
+      effects.alerts.push_back(std::move(alert));
       Value detail = Value::object();
       detail.set("stream", "alert");
       detail.set("webhook", alerts_ != nullptr);
       act(g.id, "done", std::move(detail));
     } else if (g.id == "kill-process") {
-      auto removed = registry_.remove(tenant, d.agent_id, /*subtree=*/false);
       Value detail = Value::object();
       detail.set("deleted_agent_id", d.agent_id);
-      detail.set("subtree_kept", true);
-      if (!removed.ok()) {
-        detail.set("error", error_json(removed.error()));
+      auto ended = end_agent(u, d.agent_id);
+      if (!ended.ok()) {
+        detail.set("error", error_json(ended.error()));
         act(g.id, "failed", std::move(detail));
       } else {
+        detail.set("children_moved_to", target_parent_json(*ended));
         act(g.id, "done", std::move(detail));
       }
     }
   }
-  // One transaction for the counter-agent's record, containments, evidence and
-  // actions. Containments are in force in memory either way; when the record is
-  // lost the act events say so.
-  Status recorded = store_.record_response(response);
-  if (!recorded.ok()) {
-    core::Error e = recorded.error();
+  // The counter-agent's record, containments, evidence and actions, in the
+  // same transaction as the detection and the spawn.
+  if (auto st = u.tables().record_response(response); !st.ok()) {
+    core::Error e = st.error();
     e.message = "records of the response to " + d.technique + " on " + d.agent_id + ": " + e.message;
     out.response_errors.push_back(e);
   }
@@ -566,14 +605,39 @@ void Detector::carry_out(const std::string& tenant, const Playbook& pb,
     p.set("technique", pb.technique);
     p.set("detection_id", d.id);
     p.set("status", a.status);
-    Value detail = a.detail;
-    if (!recorded.ok()) detail.set("record_error", error_json(recorded.error()));
-    p.set("detail", std::move(detail));
+    p.set("detail", a.detail);
     events.push_back({registry::CognitionType::kAct, std::move(p), std::nullopt});
   }
-  if (auto st = registry_.append_events(tenant, counter.id, events); !st.ok()) {
+  if (auto st = u.append_events(counter.id, events); !st.ok()) {
     out.response_errors.push_back(st.error());
   }
+  for (Value& a : bus_alerts) u.publish("alert", std::move(a));
+  responses.push_back(std::move(effects));
+}
+
+// kill-process: the agent is soft-deleted. Its live children — the counter-agent
+// among them — move up to its parent (roots when it had none), as orphaned
+// processes do, so no live agent is left under a deleted one.
+Result<std::optional<std::string>> Detector::end_agent(registry::Registry::Unit& u,
+                                                       const std::string& agent_id) {
+  auto agent = u.get(agent_id);
+  if (!agent.ok()) return agent.error();
+  registry::AgentQuery q;
+  q.subtree_of = agent_id;
+  q.limit = 1000;
+  std::vector<std::string> children;
+  while (true) {
+    auto page = u.list(q);
+    if (!page.ok()) return page.error();
+    for (const auto& a : page->items)
+      if (a.parent_id == agent_id) children.push_back(a.id);
+    if (!page->next_cursor) break;
+    q.cursor = page->next_cursor;
+  }
+  for (const auto& child : children)
+    if (auto m = u.move(child, agent->parent_id); !m.ok()) return m.error();
+  if (auto r = u.remove(agent_id, /*subtree=*/false); !r.ok()) return r.error();
+  return agent->parent_id;
 }
 
 std::vector<Playbook> Detector::playbooks() const {

@@ -5,10 +5,14 @@
 //   validate  schema, known live agent                      (telemetry.h, registry)
 //   gate      egress telemetry of an egress-denied agent -> "deny" decision, stops here
 //   evaluate  data.mitre.detections on the event            (evaluator.h)
-//   record    one detection per technique found, durable    (store.h)
+//   record    one detection per technique found
 //   respond   playbook -> counter-agent child of the agent (at most one live per
 //             agent and technique) -> its goals carried out
 //   broadcast "detection", "counter_agent.spawn", "alert", "decision" on the event bus
+// record, respond and broadcast are one registry transaction (Registry::transact,
+// acting as the detector): the detections, counter-agents, containments,
+// evidence, actions and cognition events commit together with one fsync, and
+// the events are published in commit order once durable — or none of it is.
 //
 // Goals the response stage carries out (each is an `act` cognition event of the
 // counter-agent and a response_action record):
@@ -16,9 +20,12 @@
 //   block-dns, block-egress (and policy deny:egress)  the agent's egress telemetry and
 //                  mesh messages are denied until the goal's ttl runs out
 //   quarantine (and policy quarantine)  the registry refuses the agent's spawns,
-//                  updates, moves and cognition events until the ttl runs out
+//                  updates, moves, cognition events, emotion changes and goal
+//                  transfers, and every mesh message of it is denied, until the
+//                  ttl runs out
 //   alert-soc      "alert" on the bus (the alert stream) and a POST to the webhook
-//   kill-process   the agent is soft-deleted; its subtree (the counter-agent too) stays
+//   kill-process   the agent is soft-deleted; its live children (the counter-agent
+//                  too) move up to its parent, as orphaned processes do
 //
 // Thread safety: ingest() and the other methods may be called from many threads.
 // The respond stage runs one at a time per (tenant, agent, technique), so the
@@ -113,7 +120,6 @@ class Detector {
   // Loads the catalogue, playbooks and policies; installs the quarantine guard
   // on the registry; restores containments still in force from the store.
   static core::Result<std::unique_ptr<Detector>> create(registry::Registry& registry,
-                                                       DetectStore& store,
                                                        std::unique_ptr<AlertSink> alerts,
                                                        DetectorOptions options = {});
 
@@ -156,17 +162,28 @@ class Detector {
   std::map<std::string, std::string> policies() const;
   bool is_shipped_policy(const std::string& name) const { return shipped_policies_.count(name) != 0; }
 
-  DetectStore& store() { return store_; }
+  // Where detections and responses are kept: the registry's store.
+  storage::Store& store() { return registry_.store(); }
 
  private:
-  Detector(registry::Registry& registry, DetectStore& store, std::unique_ptr<AlertSink> alerts,
-           DetectorOptions options);
+  Detector(registry::Registry& registry, std::unique_ptr<AlertSink> alerts, DetectorOptions options);
+  // What a committed response leaves to do outside the store.
+  struct Response {
+    std::vector<Containment> containments;  // put in force
+    std::vector<core::Value> alerts;        // sent to the webhook
+  };
   int64_t now() const;
   void run_event(const std::string& tenant, std::size_t line, const core::Value& event,
                  IngestResult& out);
-  void respond(const std::string& tenant, Detection& d, IngestResult& out);
-  void carry_out(const std::string& tenant, const Playbook& pb, const registry::Agent& counter,
-                 const Detection& d, CounterAgentRecord record, IngestResult& out);
+  void respond(registry::Registry::Unit& u, Detection& d, std::vector<Response>& responses,
+               IngestResult& out);
+  void carry_out(registry::Registry::Unit& u, const Playbook& pb, const registry::Agent& counter,
+                 const Detection& d, CounterAgentRecord record, std::vector<Response>& responses,
+                 IngestResult& out);
+  // kill-process; returns where the agent's children went (its parent).
+  core::Result<std::optional<std::string>> end_agent(registry::Registry::Unit& u,
+                                                     const std::string& agent_id);
+  core::Status record_decision(const std::string& tenant, const Decision& d);
   std::shared_ptr<const PolicySet> policy_set() const;
   // The shipped library with `user` on top, compiled.
   core::Result<std::shared_ptr<const PolicySet>> build_with(
@@ -175,7 +192,6 @@ class Detector {
   std::map<std::string, std::string> user_policies() const;
 
   registry::Registry& registry_;
-  DetectStore& store_;
   std::unique_ptr<AlertSink> alerts_;
   DetectorOptions options_;
   Catalogue catalogue_;
@@ -195,7 +211,7 @@ class Detector {
 
   // Keys (tenant, agent, technique) whose respond stage is running; one response
   // per key at a time keeps the one-live-counter-agent rule.
-  class RespondingKey;
+  class RespondingKeys;
   std::mutex responding_mu_;
   std::condition_variable responding_cv_;
   std::set<std::string> responding_;

@@ -54,7 +54,7 @@ Value to_value(const HeartbeatResult& r) {
   Value v = Value::object();
   v.set("agent_id", r.agent_id);
   v.set("emotion", to_value(r.emotion));
-  v.set("ts", registry::format_time(r.ts_ms));
+  v.set("ts", core::format_time(r.ts_ms));
   v.set("offload", r.offload ? to_value(*r.offload) : Value());
   return v;
 }
@@ -65,9 +65,12 @@ struct Engine::Pending {
   std::optional<Result<HeartbeatResult>> result;
 };
 
-Engine::Engine(registry::Store& store, mesh::EventBus& bus, const Model& model,
-               EngineOptions options)
-    : store_(store), bus_(bus), model_(model), options_(std::move(options)) {
+Engine::Engine(registry::Registry& registry, const Model& model, EngineOptions options)
+    : registry_(registry),
+      store_(registry.store()),
+      bus_(registry.bus()),
+      model_(model),
+      options_(std::move(options)) {
   if (options_.max_batch == 0) options_.max_batch = 1;
 }
 
@@ -120,7 +123,7 @@ std::vector<Result<HeartbeatResult>> Engine::heartbeats(const std::string& tenan
   if (batch.empty()) return out;
 
   // 1. Appraise.
-  const int64_t now = registry::now_ms();
+  const int64_t now = core::now_ms();
   std::vector<registry::EmotionUpdate> updates(batch.size());
   std::vector<HeartbeatResult> results(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -133,18 +136,24 @@ std::vector<Result<HeartbeatResult>> Engine::heartbeats(const std::string& tenan
 
   // 2. Store, one transaction, and 3. publish what committed, in commit order
   // (the hook runs once the batch is durable).
-  auto publish = [&](const std::vector<registry::EmotionUpdateResult>& stored) {
+  auto publish = [&](const registry::EmotionWrite& stored) {
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (!stored[i].updated) continue;
+      if (!stored.results[i].updated) continue;
       Value data = Value::object();
       data.set("agent_id", results[i].agent_id);
       data.set("emotion", to_value(results[i].emotion));
       data.set("telemetry", to_value(batch[i].telemetry));
-      data.set("ts", registry::format_time(results[i].ts_ms));
+      data.set("ts", core::format_time(results[i].ts_ms));
       bus_.publish("agent.emotion", tenant, std::move(data));
     }
   };
-  auto stored = store_.set_emotions(tenant, updates, publish);
+  auto written = registry_.set_emotions(tenant, updates, registry::Actor::emotion(), publish);
+  if (!written) {
+    for (size_t i = 0; i < batch.size(); ++i) out.emplace_back(written.error());
+    return out;
+  }
+  const std::vector<std::optional<core::Error>>& refused = written->refused;
+  Result<std::vector<registry::EmotionUpdateResult>> stored = std::move(written->results);
   if (!stored) {
     for (size_t i = 0; i < batch.size(); ++i) out.emplace_back(stored.error());
     return out;
@@ -175,6 +184,8 @@ std::vector<Result<HeartbeatResult>> Engine::heartbeats(const std::string& tenan
   for (size_t i = 0; i < batch.size(); ++i) {
     if ((*stored)[i].updated)
       out.emplace_back(std::move(results[i]));
+    else if (refused[i])
+      out.emplace_back(*refused[i]);
     else
       out.emplace_back(core::make_error(code::kNotFound, "no agent " + batch[i].agent_id));
   }
@@ -319,16 +330,16 @@ Result<std::optional<Offload>> Engine::offload(const std::string& tenant,
     const registry::Agent& peer = (*peers)[i];
     const bool sibling = i < sibling_count;
     auto publish = [&](const registry::GoalTransfer& t) {
-      bus_.publish("agent.update", tenant, registry::agent_to_json(t.from));
-      bus_.publish("agent.update", tenant, registry::agent_to_json(t.to));
-      for (const auto& e : t.events) bus_.publish("cognition", tenant, registry::event_to_json(e));
       bus_.publish("agent.offload", tenant,
                    to_value(Offload{t.from.id, t.to.id, t.moved, sibling}));
     };
-    auto t = store_.transfer_goals(tenant, agent_id, peer.id, plan, publish);
+    auto t = registry_.transfer_goals(tenant, agent_id, peer.id, plan, registry::Actor::emotion(), publish);
     if (!t) {
       const std::string& c = t.error().code;
       if (c == kNothingToOffload) return std::optional<Offload>();
+      // A guard refused: the giver may not give (stop), or this receiver may not take (next).
+      if (c == code::kForbidden && t.error().where.rfind("from", 0) == 0) return std::optional<Offload>();
+      if (c == code::kForbidden) continue;
       // The giver went away: stop. The receiver changed or went away: try the next.
       if (c == code::kNotFound && t.error().where.rfind("from", 0) == 0) return t.error();
       if (c == kReceiverIneligible || c == code::kNotFound) continue;

@@ -32,7 +32,7 @@
 #include "core/result.h"
 #include "emotion/emotion.h"
 #include "mesh/mesh.h"
-#include "registry/registry.h"
+#include "registry/service.h"
 
 namespace genesis::emotion {
 
@@ -76,9 +76,11 @@ struct Reading {
 
 class Engine {
  public:
-  // `store`, `bus` and `model` must outlive the engine.
-  Engine(registry::Store& store, mesh::EventBus& bus, const Model& model,
-         EngineOptions options = {});
+  // `registry` and `model` must outlive the engine. Every write goes through
+  // the registry (acting as the emotion engine), so its guards apply: a
+  // quarantined agent's heartbeat is refused (forbidden) and it neither gives
+  // nor takes goals.
+  Engine(registry::Registry& registry, const Model& model, EngineOptions options = {});
 
   // One validated heartbeat; returns once the emotion is durable and published
   // (and any offload it triggered is committed). Errors: not_found (no live
@@ -116,8 +118,9 @@ class Engine {
                                                         size_t& sibling_count);
   void remember(const std::string& tenant, const std::string& agent_id, const Reading& r);
 
-  registry::Store& store_;
-  mesh::EventBus& bus_;
+  registry::Registry& registry_;
+  registry::Store& store_;  // reads
+  mesh::EventBus& bus_;     // the engine's own events: agent.emotion, agent.offload
   const Model& model_;
   EngineOptions options_;
 

@@ -16,7 +16,9 @@ std::string event_to_json(const Event& e) {
 uint64_t EventBus::publish(std::string type, std::string tenant_id, core::Value data) {
   std::lock_guard lock(mu_);
   // The lock is held while delivering so every subscriber sees events in seq order.
-  Event e{++seq_, std::move(type), std::move(tenant_id), std::move(data), {}};
+  ++total_;
+  uint64_t seq = ++seq_[tenant_id];
+  Event e{seq, std::move(type), std::move(tenant_id), std::move(data), {}};
   if (!subscribers_.empty()) e.json = event_to_json(e);
   for (auto& [id, cb] : subscribers_) cb(e);
   return e.seq;
@@ -34,9 +36,15 @@ void EventBus::unsubscribe(uint64_t id) {
   std::erase_if(subscribers_, [id](const auto& s) { return s.first == id; });
 }
 
-uint64_t EventBus::last_seq() const {
+uint64_t EventBus::last_seq(const std::string& tenant_id) const {
   std::lock_guard lock(mu_);
-  return seq_;
+  auto it = seq_.find(tenant_id);
+  return it == seq_.end() ? 0 : it->second;
+}
+
+uint64_t EventBus::published() const {
+  std::lock_guard lock(mu_);
+  return total_;
 }
 
 }  // namespace genesis::mesh

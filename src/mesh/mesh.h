@@ -1,8 +1,9 @@
 // The event bus: the spine every change of the fleet travels on.
 //
 // Publishers (registry service, detector, emotion) publish typed events; each
-// gets the next sequence number of this node, so a subscriber that sees seq
-// jump knows it missed events. Subscribers are called synchronously on the
+// gets the next sequence number of its tenant on this node, so a subscriber of
+// one tenant that sees seq jump knows it missed events (another tenant's events
+// never show up as a gap). Subscribers are called synchronously on the
 // publisher's thread, in sequence order, and must not block: they copy what
 // they need (e.g. onto a WebSocket write queue) and return.
 //
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,16 +53,20 @@ class EventBus {
     uint64_t id_;
   };
 
-  // Returns the event's sequence number.
+  // Returns the event's sequence number (its tenant's).
   uint64_t publish(std::string type, std::string tenant_id, core::Value data);
   [[nodiscard]] std::unique_ptr<Subscription> subscribe(Callback cb);
-  uint64_t last_seq() const;
+  // The last sequence number of the tenant (0: none yet).
+  uint64_t last_seq(const std::string& tenant_id) const;
+  // Events published, all tenants.
+  uint64_t published() const;
 
  private:
   void unsubscribe(uint64_t id);
 
   mutable std::mutex mu_;  // guards everything below; held while calling subscribers
-  uint64_t seq_ = 0;
+  std::map<std::string, uint64_t> seq_;  // per tenant
+  uint64_t total_ = 0;
   uint64_t next_id_ = 1;
   std::vector<std::pair<uint64_t, Callback>> subscribers_;
 };

@@ -1,258 +1,55 @@
-// The Introspectable Agent Registry: agents, their spawn tree, working memory,
-// goals, emotion, and cognition events; the Store that keeps them.
-//
-// Spawn tree. A root agent's path is its label; a child's path is
-// "<parent path>.<label>". Labels are ltree labels: 1..64 of [A-Za-z0-9_-].
-// Every agent also has a tree key made of the numeric ids of its ancestors
-// (".1.7.42."), so "all descendants of X" is one index range scan that stays
-// exact even when siblings share a label. Moving an agent rewrites the paths
-// and keys of its whole subtree in one transaction.
-//
-// Thread safety: Store implementations are safe to call from many threads.
-// Every mutating call is one transaction: it either commits whole and is
-// durable when it returns, or changes nothing and returns an Error.
+// The Introspectable Agent Registry's vocabulary: agents, their spawn tree,
+// working memory, goals, emotion and cognition events. The records and the
+// Store that keeps them are the storage layer's (storage/storage.h, where the
+// tree, tenant and transaction rules are written down); the registry names them
+// here for its users, and service.h holds the Registry, the one writer of agent
+// state.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <vector>
-
-#include "core/result.h"
-#include "core/value.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "storage/storage.h"
 
 namespace genesis::registry {
 
-inline constexpr const char* kDefaultTenant = "default";
-inline constexpr size_t kMaxMemStateBytes = 128 * 1024;
-inline constexpr size_t kMaxLabelLength = 64;
+using storage::kDefaultTenant;
+using storage::kMaxLabelLength;
+using storage::kMaxMemStateBytes;
 
-struct Emotion {
-  double pleasure = 0.5;
-  double arousal = 0.5;
-  double dominance = 0.5;
-  std::string label = "NEUTRAL";
-  double fatigue = 0.0;
-};
+using storage::Agent;
+using storage::AgentPatch;
+using storage::AgentQuery;
+using storage::CognitionEvent;
+using storage::CognitionType;
+using storage::Emotion;
+using storage::EmotionUpdate;
+using storage::EmotionUpdateResult;
+using storage::EventQuery;
+using storage::Goal;
+using storage::GoalTransfer;
+using storage::MoveResult;
+using storage::NewAgent;
+using storage::NewEvent;
+using storage::OnCommit;
+using storage::Page;
+using storage::PolicyModule;
+using storage::Store;
+using storage::Transaction;
+using storage::TransactionBody;
+using storage::TransferPlan;
 
-struct Goal {
-  std::string id;
-  double weight = 0.0;  // 0..1
-  int64_t ttl = 0;      // seconds, >= 0
-};
+using storage::open_sqlite_store;
+using storage::open_store;
 
-struct Agent {
-  std::string id;  // UUID
-  std::string tenant_id;
-  std::optional<std::string> parent_id;
-  std::string label;
-  std::string path;
-  core::Value mem_state = core::Value::object();
-  std::vector<Goal> goals;
-  Emotion emotion;
-  std::string policy;
-  int64_t created_at_ms = 0;
-  std::optional<int64_t> deleted_at_ms;
-};
-
-struct NewAgent {
-  std::optional<std::string> id;  // pre-assigned UUID; generated when absent
-  std::string label;
-  std::optional<std::string> parent_id;
-  core::Value mem_state = core::Value::object();
-  std::vector<Goal> goals;
-  Emotion emotion;
-  std::string policy;
-};
-
-// Fields absent are left as they are.
-struct AgentPatch {
-  std::optional<core::Value> mem_state;
-  std::optional<std::vector<Goal>> goals;
-  std::optional<Emotion> emotion;
-  std::optional<std::string> policy;
-};
-
-struct AgentQuery {
-  std::optional<std::string> subtree_of;  // agent id: it and all its descendants
-  std::optional<std::string> path;        // path prefix: the agent at path and below
-  std::optional<std::string> label;       // exact label
-  bool include_deleted = false;
-  size_t limit = 100;                     // 1..1000
-  std::optional<std::string> cursor;      // from a previous page's next_cursor
-};
-
-enum class CognitionType { kPerceive, kPlan, kAct, kReflect };
-
-struct CognitionEvent {
-  std::string id;  // UUID
-  std::string tenant_id;
-  std::string agent_id;
-  CognitionType type = CognitionType::kPerceive;
-  core::Value payload;
-  int64_t ts_ms = 0;
-};
-
-struct NewEvent {
-  CognitionType type = CognitionType::kPerceive;
-  core::Value payload = core::Value::object();
-  std::optional<int64_t> ts_ms;  // defaults to now
-};
-
-struct EventQuery {
-  std::optional<int64_t> since_ms;  // inclusive
-  std::optional<int64_t> until_ms;  // exclusive
-  size_t limit = 100;
-  std::optional<std::string> cursor;
-};
-
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::optional<std::string> next_cursor;
-};
-
-// What a move changed: the moved agent (with its new path) and how many agents,
-// it included, had their paths rewritten.
-struct MoveResult {
-  Agent agent;
-  std::string old_path;
-  int64_t subtree_size = 0;
-};
-
-struct PolicyModule {
-  std::string id;
-  std::string source;
-};
-
-// Called once a write is durable, in commit order, with what the write
-// returned. Runs on the committing thread while the store is locked: it must be
-// quick and must not call the store (the registry publishes on the bus here).
-template <typename T>
-using OnCommit = std::function<void(const T&)>;
-
-// One agent's new emotion, for Store::set_emotions.
-struct EmotionUpdate {
-  std::string agent_id;
-  Emotion emotion;
-};
-
-// What Store::set_emotions did for one update.
-struct EmotionUpdateResult {
-  bool updated = false;    // false: no live agent with that id in the tenant
-  int64_t goal_count = 0;  // how many goals the agent holds
-};
-
-// A goal transfer as Store::transfer_goals committed it.
-struct GoalTransfer {
-  Agent from;                          // after the transfer: no goals
-  Agent to;                            // after: its own goals, then the moved ones
-  std::vector<Goal> moved;             // as they now are on `to`
-  std::vector<CognitionEvent> events;  // [0] recorded on `from`, [1] on `to`
-};
-
-// Decides, inside the transfer's transaction, whether it goes ahead: given both
-// agents as they are now and the goals as they would arrive, returns the
-// cognition events to record on `from` and on `to`, or an Error to abandon the
-// transfer (nothing changes). Runs with the store locked: it must not call the store.
-using TransferPlan = std::function<core::Result<std::pair<NewEvent, NewEvent>>(
-    const Agent& from, const Agent& to, const std::vector<Goal>& moved)>;
-
-// The storage seam. SQLite (embedded) and PostgreSQL implement it; callers never
-// see which. Errors: not_found (unknown agent/parent), conflict (cyclic move,
-// deleted parent), invalid_argument, unavailable (storage failure).
-class Store {
- public:
-  virtual ~Store() = default;
-
-  // Spawns agents in one transaction: all or none. Parents may be earlier
-  // agents of the same batch (referenced by their pre-assigned id in NewAgent).
-  virtual core::Result<std::vector<Agent>> spawn(const std::string& tenant,
-                                                 std::span<const NewAgent> agents,
-                                                 const OnCommit<std::vector<Agent>>& on_commit = {}) = 0;
-  virtual core::Result<Agent> get(const std::string& tenant, const std::string& id,
-                                  bool include_deleted = false) = 0;
-  virtual core::Result<Page<Agent>> list(const std::string& tenant, const AgentQuery& query) = 0;
-  virtual core::Result<Agent> update(const std::string& tenant, const std::string& id,
-                                     const AgentPatch& patch, const OnCommit<Agent>& on_commit = {}) = 0;
-  // new_parent nullopt makes the agent a root. Refuses moving under itself or a
-  // descendant (conflict).
-  virtual core::Result<MoveResult> move(const std::string& tenant, const std::string& id,
-                                        const std::optional<std::string>& new_parent,
-                                        const OnCommit<MoveResult>& on_commit = {}) = 0;
-  // Soft delete; with subtree, every live descendant too. Returns the deleted agents.
-  virtual core::Result<std::vector<Agent>> remove(const std::string& tenant, const std::string& id,
-                                                  bool subtree, int64_t now_ms,
-                                                  const OnCommit<std::vector<Agent>>& on_commit = {}) = 0;
-  virtual core::Result<std::vector<CognitionEvent>> append_events(
-      const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events,
-      const OnCommit<std::vector<CognitionEvent>>& on_commit = {}) = 0;
-  virtual core::Result<Page<CognitionEvent>> list_events(const std::string& tenant,
-                                                         const std::string& agent_id,
-                                                         const EventQuery& query) = 0;
-  // Live agents of the tenant.
-  virtual core::Result<int64_t> count_agents(const std::string& tenant) = 0;
-
-  // Policy modules (Rego source by id) and the base data document that OPA's
-  // REST Data API manages. Callers compile and validate before they write.
-  virtual core::Result<std::vector<PolicyModule>> list_policies(const std::string& tenant) = 0;
-  virtual core::Status put_policy(const std::string& tenant, const PolicyModule& module) = 0;
-  // not_found when there is no such module.
-  virtual core::Status delete_policy(const std::string& tenant, const std::string& id) = 0;
-  // The tenant's base data document as JSON text; nullopt when never written.
-  virtual core::Result<std::optional<std::string>> get_policy_data(const std::string& tenant) = 0;
-  virtual core::Status put_policy_data(const std::string& tenant, const std::string& json) = 0;
-
-  // Emotion (heartbeats, offloading; used by src/emotion).
-  // Sets each listed agent's emotion, all in one transaction: heartbeats are
-  // applied in batches. Results are per update, in order; an unknown or deleted
-  // agent is reported there (updated = false) and does not stop the others.
-  virtual core::Result<std::vector<EmotionUpdateResult>> set_emotions(
-      const std::string& tenant, std::span<const EmotionUpdate> updates,
-      const OnCommit<std::vector<EmotionUpdateResult>>& on_commit = {}) = 0;
-  // Moves every goal of `from` to the end of `to`'s goals and records the two
-  // events `plan` returns, in one transaction, so concurrent transfers can
-  // neither lose nor duplicate a goal. A moved goal whose id `to` already uses
-  // arrives as "<id>@<from>" (then "<id>@<from>.2", ...). Errors: invalid_argument
-  // (from == to), not_found (either agent unknown or deleted), or `plan`'s error.
-  virtual core::Result<GoalTransfer> transfer_goals(const std::string& tenant,
-                                                    const std::string& from,
-                                                    const std::string& to,
-                                                    const TransferPlan& plan,
-                                                    const OnCommit<GoalTransfer>& on_commit = {}) = 0;
-};
-
-// Opens (creating and migrating as needed) an embedded SQLite store at `path`
-// (":memory:" for a private in-memory one). WAL, foreign keys, synchronous=FULL.
-core::Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
-
-// Opening a store by URL (sqlite: or postgresql://) is storage::open_store
-// (src/storage/storage.h).
-
-// ---- validation and conversion (shared by the server, CLI and stores) ----
-
-core::Status validate_label(std::string_view label);
-core::Status validate_mem_state(const core::Value& mem_state);  // object, <= 128 KB serialized
-core::Result<std::vector<Goal>> goals_from_json(const core::Value& v);
-core::Result<Emotion> emotion_from_json(const core::Value& v);
-core::Value goals_to_json(const std::vector<Goal>& goals);
-core::Value emotion_to_json(const Emotion& e);
-core::Value agent_to_json(const Agent& a);
-core::Value event_to_json(const CognitionEvent& e);
-
-const char* cognition_type_name(CognitionType t);
-std::optional<CognitionType> parse_cognition_type(std::string_view s);
-
-// New random (v4) UUID, lower-case hex with dashes.
-std::string new_uuid();
-bool is_uuid(std::string_view s);
-
-// Milliseconds since the Unix epoch <-> "2026-11-26T06:00:00.000Z".
-std::string format_time(int64_t ms);
-std::optional<int64_t> parse_time(std::string_view s);
-int64_t now_ms();
+using storage::agent_to_json;
+using storage::cognition_type_name;
+using storage::emotion_from_json;
+using storage::emotion_to_json;
+using storage::event_to_json;
+using storage::goals_from_json;
+using storage::goals_to_json;
+using storage::parse_cognition_type;
+using storage::validate_label;
+using storage::validate_mem_state;
 
 }  // namespace genesis::registry

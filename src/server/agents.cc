@@ -38,11 +38,11 @@ Result<registry::NewAgent> new_agent_from_json(const Value& body) {
       n.label = v.as_string();
     } else if (k == "parent_id") {
       if (v.is_null()) continue;
-      if (!v.is_string() || !registry::is_uuid(v.as_string()))
+      if (!v.is_string() || !core::is_uuid(v.as_string()))
         return make_error(code::kInvalidArgument, "must be an agent id (UUID) or null", "parent_id");
       n.parent_id = v.as_string();
     } else if (k == "id") {
-      if (!v.is_string() || !registry::is_uuid(v.as_string()))
+      if (!v.is_string() || !core::is_uuid(v.as_string()))
         return make_error(code::kInvalidArgument, "must be a UUID", "id");
       n.id = v.as_string();
     } else if (k == "mem_state") {
@@ -139,7 +139,7 @@ void add_agent_routes(Router& router, registry::Registry& reg) {
     if (!del) return error_response(del.error());
     q.include_deleted = *del;
     if (auto s = req.query_param("subtree")) {
-      if (!registry::is_uuid(*s)) return bad_id(*s);
+      if (!core::is_uuid(*s)) return bad_id(*s);
       q.subtree_of = *s;
     }
     if (auto s = req.query_param("path")) q.path = *s;
@@ -160,7 +160,7 @@ void add_agent_routes(Router& router, registry::Registry& reg) {
 
   router.add("GET", "/v1/agents/{id}", [&reg](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id)) return bad_id(id);
+    if (!core::is_uuid(id)) return bad_id(id);
     auto del = parse_bool(req, "include_deleted");
     if (!del) return error_response(del.error());
     auto a = reg.store().get(req.tenant, id, *del);
@@ -170,7 +170,7 @@ void add_agent_routes(Router& router, registry::Registry& reg) {
 
   router.add("PATCH", "/v1/agents/{id}", [&reg](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id)) return bad_id(id);
+    if (!core::is_uuid(id)) return bad_id(id);
     auto body = req.json();
     if (!body) return error_response(body.error());
     auto p = patch_from_json(*body);
@@ -182,7 +182,7 @@ void add_agent_routes(Router& router, registry::Registry& reg) {
 
   router.add("POST", "/v1/agents/{id}/move", [&reg](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id)) return bad_id(id);
+    if (!core::is_uuid(id)) return bad_id(id);
     auto body = req.json();
     if (!body) return error_response(body.error());
     if (!body->is_object()) return error_response(make_error(code::kInvalidArgument, "body must be an object"));
@@ -192,7 +192,7 @@ void add_agent_routes(Router& router, registry::Registry& reg) {
     for (const auto& [k, v] : body->as_object())
       if (k != "new_parent") return error_response(make_error(code::kInvalidArgument, "unknown field \"" + k + "\""));
     if (!np->is_null()) {
-      if (!np->is_string() || !registry::is_uuid(np->as_string()))
+      if (!np->is_string() || !core::is_uuid(np->as_string()))
         return error_response(make_error(code::kInvalidArgument, "must be an agent id or null", "new_parent"));
       new_parent = np->as_string();
     }
@@ -206,7 +206,7 @@ void add_agent_routes(Router& router, registry::Registry& reg) {
 
   router.add("DELETE", "/v1/agents/{id}", [&reg](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id)) return bad_id(id);
+    if (!core::is_uuid(id)) return bad_id(id);
     auto subtree = parse_bool(req, "subtree");
     if (!subtree) return error_response(subtree.error());
     auto r = reg.remove(req.tenant, id, *subtree);

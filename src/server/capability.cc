@@ -50,13 +50,13 @@ void add_capability_routes(Router& router, const auth::TokenSigner& signer,
       agent = std::move(*a);
       cap.subject = agent->id;  // the token names the agent it was issued with
     }
-    cap.issued_at_ms = registry::now_ms();
+    cap.issued_at_ms = core::now_ms();
     cap.expires_at_ms = cap.issued_at_ms + kTokenLifetimeMs;
-    cap.nonce = registry::new_uuid();
+    cap.nonce = core::new_uuid();
     core::Object out{{"token", signer.issue(cap)},
                      {"tenant_id", cap.tenant_id},
                      {"subject", cap.subject},
-                     {"expires_at", registry::format_time(cap.expires_at_ms)}};
+                     {"expires_at", core::format_time(cap.expires_at_ms)}};
     if (agent) out.emplace_back("agent", registry::agent_to_json(*agent));
     return Response::json(201, core::Value(std::move(out)));
   });
@@ -66,15 +66,15 @@ void add_mesh_messages(Router& router, registry::Registry& reg) {
   // {"type":"hello","agent_id":...}: the peer announces which agent it is.
   router.add_message("hello", [&reg](const core::Value& msg, Peer& peer) -> core::Result<core::Value> {
     const core::Value* id = msg.find("agent_id");
-    if (!id || !id->is_string() || !registry::is_uuid(id->as_string()))
+    if (!id || !id->is_string() || !core::is_uuid(id->as_string()))
       return make_error(code::kInvalidArgument, "hello needs the peer's agent_id", "agent_id");
     auto a = reg.store().get(peer.tenant(), id->as_string());
     if (!a) return a.error();
     peer.set_agent_id(a->id);
-    return core::Value(core::Object{{"agent_id", a->id}, {"seq", static_cast<int64_t>(reg.bus().last_seq())}});
+    return core::Value(core::Object{{"agent_id", a->id}, {"seq", static_cast<int64_t>(reg.bus().last_seq(peer.tenant()))}});
   });
   router.add_message("ping", [](const core::Value&, Peer&) -> core::Result<core::Value> {
-    return core::Value(core::Object{{"ts", registry::format_time(registry::now_ms())}});
+    return core::Value(core::Object{{"ts", core::format_time(core::now_ms())}});
   });
 }
 

@@ -12,7 +12,7 @@ namespace {
 core::Result<std::optional<int64_t>> time_param(const Request& req, const std::string& name) {
   const std::string* s = req.query_param(name);
   if (!s) return std::optional<int64_t>();
-  auto ms = registry::parse_time(*s);
+  auto ms = core::parse_time(*s);
   if (!ms) {
     return core::make_error(code::kInvalidArgument, "must be an RFC 3339 time or epoch milliseconds", name);
   }
@@ -45,9 +45,9 @@ void add_detection_routes(Router& router, detect::Detector& detector) {
     auto page = detector.store().list_detections(req.tenant, q);
     if (!page) return error_response(page.error());
     Value items = Value::array();
-    for (const auto& d : page->first) items.push_back(d.to_json());
+    for (const auto& d : page->items) items.push_back(d.to_json());
     return Response::json(200, core::Object{{"detections", std::move(items)},
-                                            {"next_cursor", page->second ? Value(*page->second) : Value()}});
+                                            {"next_cursor", page->next_cursor ? Value(*page->next_cursor) : Value()}});
   });
 
   router.add("GET", "/v1/detections/{id}", [&detector](Request& req) {

@@ -16,7 +16,7 @@ namespace {
 
 core::Result<Value> beat(emotion::Engine& engine, const std::string& tenant,
                          const std::string& agent_id, const Value& telemetry) {
-  if (!registry::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
+  if (!core::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
   auto t = emotion::parse_telemetry(telemetry);
   if (!t) return t.error();
   auto r = engine.heartbeat(tenant, emotion::Heartbeat{agent_id, *t, std::nullopt});
@@ -37,7 +37,7 @@ void add_emotion_routes(Router& router, registry::Registry& reg, emotion::Engine
 
   router.add("GET", "/v1/agents/{id}/emotion", [&reg, &engine](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id))
+    if (!core::is_uuid(id))
       return error_response(make_error(code::kNotFound, "no agent " + id));
     auto a = reg.store().get(req.tenant, id);
     if (!a) return error_response(a.error());
@@ -46,7 +46,7 @@ void add_emotion_routes(Router& router, registry::Registry& reg, emotion::Engine
     core::Array history;
     for (const auto& r : engine.history(req.tenant, id)) {
       Value h = emotion::to_value(r.emotion);
-      h.set("ts", registry::format_time(r.ts_ms));
+      h.set("ts", core::format_time(r.ts_ms));
       history.push_back(std::move(h));
     }
     return Response::json(

@@ -32,7 +32,7 @@ Result<registry::NewEvent> event_from_json(const Value& v) {
     } else if (k == "ts") {
       std::optional<int64_t> ms;
       if (x.is_int()) ms = x.as_int();
-      else if (x.is_string()) ms = registry::parse_time(x.as_string());
+      else if (x.is_string()) ms = core::parse_time(x.as_string());
       if (!ms) return make_error(code::kInvalidArgument, "must be an RFC 3339 time or epoch milliseconds", "ts");
       e.ts_ms = ms;
     } else {
@@ -79,7 +79,7 @@ Result<std::vector<registry::NewEvent>> parse_events(const Request& req) {
 Result<std::optional<int64_t>> time_param(const Request& req, const std::string& name) {
   const std::string* s = req.query_param(name);
   if (!s) return std::optional<int64_t>();
-  auto ms = registry::parse_time(*s);
+  auto ms = core::parse_time(*s);
   if (!ms) return make_error(code::kInvalidArgument, "must be an RFC 3339 time or epoch milliseconds", name);
   return std::optional<int64_t>(ms);
 }
@@ -89,7 +89,7 @@ Result<std::optional<int64_t>> time_param(const Request& req, const std::string&
 void add_event_routes(Router& router, registry::Registry& reg) {
   router.add("POST", "/v1/agents/{id}/events", [&reg](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id)) return error_response(make_error(code::kNotFound, "no agent " + id));
+    if (!core::is_uuid(id)) return error_response(make_error(code::kNotFound, "no agent " + id));
     auto events = parse_events(req);
     if (!events) return error_response(events.error());
     auto stored = reg.append_events(req.tenant, id, *events);
@@ -102,7 +102,7 @@ void add_event_routes(Router& router, registry::Registry& reg) {
 
   router.add("GET", "/v1/agents/{id}/events", [&reg](Request& req) {
     const std::string& id = req.params["id"];
-    if (!registry::is_uuid(id)) return error_response(make_error(code::kNotFound, "no agent " + id));
+    if (!core::is_uuid(id)) return error_response(make_error(code::kNotFound, "no agent " + id));
     registry::EventQuery q;
     auto limit = parse_limit(req, 100, 1000);
     if (!limit) return error_response(limit.error());

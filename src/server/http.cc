@@ -169,7 +169,7 @@ class WsSession : public Peer, public Closable, public std::enable_shared_from_t
         if (auto self = weak.lock()) self->enqueue(std::move(text));
       });
     });
-    Value welcome = core::Object{{"type", "welcome"}, {"seq", static_cast<int64_t>(srv_.bus.last_seq())}};
+    Value welcome = core::Object{{"type", "welcome"}, {"seq", static_cast<int64_t>(srv_.bus.last_seq(tenant_))}};
     enqueue(core::to_json(welcome));
     do_read();
   }
@@ -309,15 +309,51 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
     if (websocket::is_upgrade(req)) {
       std::string target(req.target());
       if (target.substr(0, target.find('?')) == "/v1/mesh") {
+        Request head = to_request(req, /*with_body=*/false);
+        auto tenant = srv_.router.resolve_tenant(head, /*websocket=*/true);
+        if (!tenant) {
+          Response r = error_response(tenant.error());
+          return write(make_response(r, req.version(), false, false), false);
+        }
         stream_.expires_never();
         auto ws = std::make_shared<WsSession>(stream_.release_socket(), srv_);
         srv_.track(ws);
-        ws->run(std::move(req), "default");
+        ws->run(std::move(req), std::move(*tenant));
         return;
       }
     }
     busy_ = true;
     auto start = std::chrono::steady_clock::now();
+    Request r = to_request(req, /*with_body=*/true);
+    // The handler runs on this connection's strand, so nothing reads the
+    // socket meanwhile: a peek that sees end-of-stream means the client left.
+    r.client_gone = [fd = stream_.socket().native_handle()] {
+      char c;
+      ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    };
+    std::string route;
+    Response resp;
+    try {
+      if (auto tenant = srv_.router.resolve_tenant(r, /*websocket=*/false); !tenant) {
+        resp = error_response(tenant.error());
+        route = "tenant";
+      } else {
+        r.tenant = std::move(*tenant);
+        resp = srv_.router.dispatch(r, route);
+        if (resp.status == 404 && route == "not_found" && (r.method == "GET" || r.method == "HEAD"))
+          resp = srv_.serve_static(r), route = "static";
+      }
+    } catch (const std::exception& e) {
+      // A handler's bug must not take the daemon down with it.
+      resp = error_response(500, core::code::kInternal, std::string("internal error: ") + e.what());
+    }
+    srv_.metrics.record(route, resp.status, std::chrono::steady_clock::now() - start);
+    bool keep_alive = req.keep_alive() && !closing_;
+    write(make_response(resp, req.version(), keep_alive, r.method == "HEAD"), keep_alive);
+  }
+
+  static Request to_request(http::request<http::string_body>& req, bool with_body) {
     Request r;
     r.method = std::string(req.method_string());
     std::string target(req.target());
@@ -342,27 +378,8 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
       for (char& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
       r.headers[name] = std::string(f.value());
     }
-    r.body = std::move(req.body());
-    // The handler runs on this connection's strand, so nothing reads the
-    // socket meanwhile: a peek that sees end-of-stream means the client left.
-    r.client_gone = [fd = stream_.socket().native_handle()] {
-      char c;
-      ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-      return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-    };
-    std::string route;
-    Response resp;
-    try {
-      resp = srv_.router.dispatch(r, route);
-      if (resp.status == 404 && route == "not_found" && (r.method == "GET" || r.method == "HEAD"))
-        resp = srv_.serve_static(r), route = "static";
-    } catch (const std::exception& e) {
-      // A handler's bug must not take the daemon down with it.
-      resp = error_response(500, core::code::kInternal, std::string("internal error: ") + e.what());
-    }
-    srv_.metrics.record(route, resp.status, std::chrono::steady_clock::now() - start);
-    bool keep_alive = req.keep_alive() && !closing_;
-    write(make_response(resp, req.version(), keep_alive, r.method == "HEAD"), keep_alive);
+    if (with_body) r.body = std::move(req.body());
+    return r;
   }
 
   static http::response<http::string_body> make_response(Response& r, unsigned version, bool keep_alive,

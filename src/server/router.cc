@@ -91,9 +91,20 @@ void Router::add_message(std::string type, MessageHandler handler) {
   messages_[std::move(type)] = std::move(handler);
 }
 
+std::vector<std::string> Router::message_types() const {
+  std::vector<std::string> out;
+  for (const auto& [type, _] : messages_) out.push_back(type);
+  return out;
+}
+
 const MessageHandler* Router::message_handler(const std::string& type) const {
   auto it = messages_.find(type);
   return it == messages_.end() ? nullptr : &it->second;
+}
+
+core::Result<std::string> Router::resolve_tenant(const Request& req, bool websocket) const {
+  if (!tenant_resolver_) return std::string("default");
+  return tenant_resolver_(req, websocket);
 }
 
 Response Router::dispatch(Request& req, std::string& route) const {

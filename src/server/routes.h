@@ -20,6 +20,10 @@ namespace genesis::server {
 
 // GET /healthz, GET /metrics
 void add_health_routes(Router& router, Metrics& metrics);
+
+// GET/POST /v1/tenants, and the resolver that gives every request its tenant
+// (X-Genesis-Tenant; an unknown tenant is refused). server/tenants.cc.
+core::Status add_tenant_routes(Router& router, registry::Store& store);
 // /v1/agents...
 void add_agent_routes(Router& router, registry::Registry& registry);
 // /v1/agents/{id}/events

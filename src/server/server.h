@@ -74,6 +74,10 @@ class Peer {
 // {"type":"error","ref":<id>,"error":{...}}.
 using MessageHandler = std::function<core::Result<core::Value>(const core::Value& msg, Peer& peer)>;
 
+// Decides which tenant a request (or a WebSocket upgrade) acts for; an error
+// refuses it before any handler runs.
+using TenantResolver = std::function<core::Result<std::string>(const Request& req, bool websocket)>;
+
 class Router {
  public:
   // pattern: "/v1/agents/{id}/events"; "{name}" matches one segment, a final
@@ -84,6 +88,12 @@ class Router {
   // Routes a request. Sets `route` to the matched pattern (for metrics).
   Response dispatch(Request& req, std::string& route) const;
   const MessageHandler* message_handler(const std::string& type) const;
+  // The message types registered so far, sorted.
+  std::vector<std::string> message_types() const;
+
+  // Without a resolver every request acts for the "default" tenant.
+  void set_tenant_resolver(TenantResolver resolver) { tenant_resolver_ = std::move(resolver); }
+  core::Result<std::string> resolve_tenant(const Request& req, bool websocket) const;
 
  private:
   struct Route {
@@ -94,6 +104,7 @@ class Router {
   };
   std::vector<Route> routes_;
   std::map<std::string, MessageHandler> messages_;
+  TenantResolver tenant_resolver_;
 };
 
 // Prometheus text metrics: requests by route and status, latency histogram,

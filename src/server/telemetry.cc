@@ -70,12 +70,11 @@ void add_telemetry_routes(Router& router, detect::Detector& detector) {
     return r.to_json();
   });
 
-  // The egress gate on the mesh messages registered before us.
-  for (const char* type : {"hello", "ping"}) {
-    const MessageHandler* h = router.message_handler(type);
-    if (h == nullptr) continue;
-    MessageHandler inner = *h;
-    std::string t = type;
+  // The containment gate on every mesh message registered before us (telemetry
+  // has its own gate above): an egress-denied or quarantined agent sends none.
+  for (const std::string& t : router.message_types()) {
+    if (t == "telemetry") continue;
+    MessageHandler inner = *router.message_handler(t);
     router.add_message(t, [&detector, inner, t](const Value& msg, Peer& peer) -> core::Result<Value> {
       std::optional<std::string> agent = peer.agent_id();
       if (!agent) {

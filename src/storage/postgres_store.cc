@@ -56,22 +56,6 @@ using core::make_error;
 using core::Result;
 using core::Status;
 using core::Value;
-using registry::Agent;
-using registry::AgentPatch;
-using registry::AgentQuery;
-using registry::CognitionEvent;
-using registry::EmotionUpdate;
-using registry::EmotionUpdateResult;
-using registry::EventQuery;
-using registry::Goal;
-using registry::GoalTransfer;
-using registry::MoveResult;
-using registry::NewAgent;
-using registry::NewEvent;
-using registry::OnCommit;
-using registry::Page;
-using registry::PolicyModule;
-using registry::TransferPlan;
 namespace code = core::code;
 
 // Schema migrations, applied in order, each in one transaction, as the URL's
@@ -140,6 +124,15 @@ BEGIN
                    '(tenant_id = current_setting(''app.tenant_id'', true))', t);
   END LOOP;
 END $$;
+)sql",
+    // 2: the tenant directory (not per tenant, so no row-level security).
+    R"sql(
+CREATE TABLE tenant (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO tenant (id, name, created_at) VALUES ('default', 'default', 0);
 )sql",
 };
 
@@ -499,9 +492,9 @@ Row read_row(PGresult* r, int i) {
   // Columns were written by us from validated values.
   if (auto m = core::parse_json(as_text(r, i, 7)); m && m->is_object()) a.mem_state = std::move(*m);
   if (auto g = core::parse_json(as_text(r, i, 8)))
-    if (auto goals = registry::goals_from_json(*g)) a.goals = std::move(*goals);
+    if (auto goals = goals_from_json(*g)) a.goals = std::move(*goals);
   if (auto e = core::parse_json(as_text(r, i, 9)))
-    if (auto emotion = registry::emotion_from_json(*e)) a.emotion = std::move(*emotion);
+    if (auto emotion = emotion_from_json(*e)) a.emotion = std::move(*emotion);
   a.policy = as_text(r, i, 10);
   a.created_at_ms = as_int(r, i, 11);
   if (!is_null(r, i, 12)) a.deleted_at_ms = as_int(r, i, 12);
@@ -537,7 +530,7 @@ Result<int64_t> parse_seq_cursor(const std::optional<std::string>& cursor) {
 
 const std::string kSetTenant = "SELECT set_config('app.tenant_id', $1, true)";
 
-class PostgresStore final : public registry::Store {
+class PostgresStore final : public Store {
  public:
   PostgresStore(std::string conninfo, PostgresOptions options)
       : options_(std::move(options)), pool_(std::move(conninfo), options_.app_role, options_.pool_size) {}
@@ -573,9 +566,9 @@ class PostgresStore final : public registry::Store {
                                    const OnCommit<std::vector<Agent>>& on_commit) override {
     for (size_t i = 0; i < agents.size(); ++i) {
       std::string where = agents.size() > 1 ? "agents[" + std::to_string(i) + "]" : "";
-      if (auto s = registry::validate_label(agents[i].label); !s) return located(s.error(), where);
-      if (auto s = registry::validate_mem_state(agents[i].mem_state); !s) return located(s.error(), where);
-      if (agents[i].id && !registry::is_uuid(*agents[i].id))
+      if (auto s = validate_label(agents[i].label); !s) return located(s.error(), where);
+      if (auto s = validate_mem_state(agents[i].mem_state); !s) return located(s.error(), where);
+      if (agents[i].id && !core::is_uuid(*agents[i].id))
         return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
     }
     if (agents.empty()) return std::vector<Agent>{};
@@ -585,7 +578,7 @@ class PostgresStore final : public registry::Store {
       std::set<std::string> batch_ids;
       for (const NewAgent& n : agents) {
         if (n.parent_id && !batch_ids.count(*n.parent_id)) {
-          if (!registry::is_uuid(*n.parent_id)) return make_error(code::kNotFound, "no agent " + *n.parent_id);
+          if (!core::is_uuid(*n.parent_id)) return make_error(code::kNotFound, "no agent " + *n.parent_id);
           outside.push_back(*n.parent_id);
         }
         if (n.id) batch_ids.insert(*n.id);
@@ -612,7 +605,7 @@ class PostgresStore final : public registry::Store {
       for (size_t i = 0; i < agents.size(); ++i) seq[i] = as_int(seqs->get(), static_cast<int>(i), 0);
       std::sort(seq.begin(), seq.end());
 
-      const int64_t now = registry::now_ms();
+      const int64_t now = core::now_ms();
       std::vector<Agent> out;
       out.reserve(agents.size());
       std::vector<Param> ids, parents, labels, paths, keys, mems, goals, emotions, policies;
@@ -628,7 +621,7 @@ class PostgresStore final : public registry::Store {
           parent_key = it->second.key + ".";
         }
         Agent a;
-        a.id = n.id ? *n.id : registry::new_uuid();
+        a.id = n.id ? *n.id : core::new_uuid();
         a.tenant_id = tenant;
         a.parent_id = n.parent_id;
         a.label = n.label;
@@ -647,8 +640,8 @@ class PostgresStore final : public registry::Store {
         paths.push_back(a.path);
         keys.push_back(key);
         mems.push_back(core::to_json(a.mem_state));
-        goals.push_back(core::to_json(registry::goals_to_json(a.goals)));
-        emotions.push_back(core::to_json(registry::emotion_to_json(a.emotion)));
+        goals.push_back(core::to_json(goals_to_json(a.goals)));
+        emotions.push_back(core::to_json(emotion_to_json(a.emotion)));
         policies.push_back(a.policy);
         out.push_back(std::move(a));
       }
@@ -673,12 +666,12 @@ class PostgresStore final : public registry::Store {
   Result<Agent> update(const std::string& tenant, const std::string& id, const AgentPatch& patch,
                        const OnCommit<Agent>& on_commit) override {
     if (patch.mem_state)
-      if (auto s = registry::validate_mem_state(*patch.mem_state); !s) return s.error();
-    if (!registry::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
+      if (auto s = validate_mem_state(*patch.mem_state); !s) return s.error();
+    if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
     Param mem, goals, emotion, policy;
     if (patch.mem_state) mem = core::to_json(*patch.mem_state);
-    if (patch.goals) goals = core::to_json(registry::goals_to_json(*patch.goals));
-    if (patch.emotion) emotion = core::to_json(registry::emotion_to_json(*patch.emotion));
+    if (patch.goals) goals = core::to_json(goals_to_json(*patch.goals));
+    if (patch.emotion) emotion = core::to_json(emotion_to_json(*patch.emotion));
     if (patch.policy) policy = *patch.policy;
     return write<Agent>(tenant, [&](Session& s) -> Result<Agent> {
       auto r = s.exec(std::string("UPDATE agent SET mem_state = coalesce($3::jsonb, mem_state), "
@@ -754,6 +747,16 @@ class PostgresStore final : public registry::Store {
                   [](const Row& a, const Row& b) { return "." + a.key + "." < "." + b.key + "."; });
         for (Row& x : rows) removed.push_back(std::move(x.agent));
       } else {
+        // The tree invariant: no live agent under a deleted one.
+        auto kids = s.exec("SELECT 1 FROM agent WHERE tenant_id = $1 AND parent_id = $2 AND deleted_at IS NULL LIMIT 1",
+                           {tenant, id});
+        if (!kids) return kids.error();
+        if (PQntuples(kids->get()) > 0)
+          return make_error(code::kConflict,
+                            "agent " + id +
+                                " has live child agents: delete the whole subtree (subtree=true) or "
+                                "move its children first",
+                            "subtree");
         auto r = s.exec("UPDATE agent SET deleted_at = genesis_ts($1) WHERE seq = $2", {p(now), p(row->seq)});
         if (!r) return r.error();
         removed.push_back(std::move(row->agent));
@@ -766,7 +769,7 @@ class PostgresStore final : public registry::Store {
   Result<std::vector<CognitionEvent>> append_events(
       const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events,
       const OnCommit<std::vector<CognitionEvent>>& on_commit) override {
-    if (!registry::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
+    if (!core::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
     return write<std::vector<CognitionEvent>>(tenant, [&](Session& s) -> Result<std::vector<CognitionEvent>> {
       auto a = s.exec("SELECT deleted_at IS NOT NULL FROM agent WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
                       {tenant, agent_id});
@@ -775,19 +778,19 @@ class PostgresStore final : public registry::Store {
       if (as_text(a->get(), 0, 0) == "t") return make_error(code::kNotFound, "agent " + agent_id + " is deleted");
       std::vector<CognitionEvent> out;
       out.reserve(events.size());
-      const int64_t now = registry::now_ms();
+      const int64_t now = core::now_ms();
       std::vector<Param> ids, types, payloads;
       std::vector<int64_t> ts;
       for (const NewEvent& n : events) {
         CognitionEvent e;
-        e.id = registry::new_uuid();
+        e.id = core::new_uuid();
         e.tenant_id = tenant;
         e.agent_id = agent_id;
         e.type = n.type;
         e.payload = n.payload;
         e.ts_ms = n.ts_ms ? *n.ts_ms : now;
         ids.push_back(e.id);
-        types.push_back(std::string(registry::cognition_type_name(e.type)));
+        types.push_back(std::string(cognition_type_name(e.type)));
         payloads.push_back(core::to_json(e.payload));
         ts.push_back(e.ts_ms);
         out.push_back(std::move(e));
@@ -846,11 +849,11 @@ class PostgresStore final : public registry::Store {
     // The last update of an agent wins, as if they were applied in order.
     std::unordered_map<std::string, size_t> last;
     for (size_t i = 0; i < updates.size(); ++i)
-      if (registry::is_uuid(updates[i].agent_id)) last[updates[i].agent_id] = i;
+      if (core::is_uuid(updates[i].agent_id)) last[updates[i].agent_id] = i;
     std::vector<Param> ids, emotions;
     for (const auto& [id, i] : last) {
       ids.push_back(id);
-      emotions.push_back(core::to_json(registry::emotion_to_json(updates[i].emotion)));
+      emotions.push_back(core::to_json(emotion_to_json(updates[i].emotion)));
     }
     return write<std::vector<EmotionUpdateResult>>(
         tenant, [&](Session& s) -> Result<std::vector<EmotionUpdateResult>> {
@@ -884,7 +887,7 @@ class PostgresStore final : public registry::Store {
       return make_error(code::kInvalidArgument, "cannot transfer goals to the same agent", "to");
     return write<GoalTransfer>(tenant, [&](Session& s) -> Result<GoalTransfer> {
       // Both rows locked, in id order (no deadlock between opposite transfers).
-      if (registry::is_uuid(from) && registry::is_uuid(to)) {
+      if (core::is_uuid(from) && core::is_uuid(to)) {
         auto locked = s.exec("SELECT 1 FROM agent WHERE tenant_id = $1 AND id IN ($2, $3) ORDER BY id FOR UPDATE",
                              {tenant, from, to});
         if (!locked) return locked.error();
@@ -916,13 +919,13 @@ class PostgresStore final : public registry::Store {
       taker->agent.goals.insert(taker->agent.goals.end(), t.moved.begin(), t.moved.end());
       for (Row* r : {&*giver, &*taker}) {
         auto u = s.exec("UPDATE agent SET goals = $1::jsonb WHERE seq = $2",
-                        {core::to_json(registry::goals_to_json(r->agent.goals)), p(r->seq)});
+                        {core::to_json(goals_to_json(r->agent.goals)), p(r->seq)});
         if (!u) return u.error();
       }
-      const int64_t now = registry::now_ms();
+      const int64_t now = core::now_ms();
       for (auto [row, n] : {std::pair{&*giver, &events->first}, std::pair{&*taker, &events->second}}) {
         CognitionEvent e;
-        e.id = registry::new_uuid();
+        e.id = core::new_uuid();
         e.tenant_id = tenant;
         e.agent_id = row->agent.id;
         e.type = n->type;
@@ -931,7 +934,7 @@ class PostgresStore final : public registry::Store {
         auto ins = s.exec(
             "INSERT INTO cognition_event (id, tenant_id, agent_id, type, payload, ts) "
             "VALUES ($1, $2, $3, $4, $5::jsonb, genesis_ts($6))",
-            {e.id, tenant, e.agent_id, std::string(registry::cognition_type_name(e.type)),
+            {e.id, tenant, e.agent_id, std::string(cognition_type_name(e.type)),
              core::to_json(e.payload), p(e.ts_ms)});
         if (!ins) return ins.error();
         t.events.push_back(std::move(e));
@@ -945,7 +948,7 @@ class PostgresStore final : public registry::Store {
   // ---- reads ----
 
   Result<Agent> get(const std::string& tenant, const std::string& id, bool include_deleted) override {
-    if (!registry::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
+    if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
     return read<Agent>([&](Session& s) -> Result<Agent> {
       auto r = s.pipeline({{kSetTenant, {tenant}},
                            {std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = $1 AND id = $2",
@@ -965,7 +968,7 @@ class PostgresStore final : public registry::Store {
       return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
     auto after = parse_seq_cursor(q.cursor);
     if (!after) return after.error();
-    if (q.subtree_of && !registry::is_uuid(*q.subtree_of))
+    if (q.subtree_of && !core::is_uuid(*q.subtree_of))
       return make_error(code::kNotFound, "no agent " + *q.subtree_of);
     return read<Page<Agent>>([&](Session& s) -> Result<Page<Agent>> {
       if (auto st = begin_read(s, tenant, q.subtree_of.has_value()); !st) return st.error();
@@ -1020,7 +1023,7 @@ class PostgresStore final : public registry::Store {
         return make_error(code::kInvalidArgument, "malformed cursor", "cursor");
       }
     }
-    if (!registry::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
+    if (!core::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
     Param since, until;
     if (q.since_ms) since = std::to_string(*q.since_ms);
     if (q.until_ms) until = std::to_string(*q.until_ms);
@@ -1050,7 +1053,7 @@ class PostgresStore final : public registry::Store {
         e.id = as_text(rows, i, 1);
         e.tenant_id = tenant;
         e.agent_id = agent_id;
-        e.type = registry::parse_cognition_type(as_text(rows, i, 2)).value_or(registry::CognitionType::kPerceive);
+        e.type = parse_cognition_type(as_text(rows, i, 2)).value_or(CognitionType::kPerceive);
         auto payload = core::parse_json(as_text(rows, i, 3));
         e.payload = payload ? std::move(*payload) : Value();
         e.ts_ms = as_int(rows, i, 4);
@@ -1067,6 +1070,60 @@ class PostgresStore final : public registry::Store {
       if (!r) return r.error();
       return as_int((*r)[1].get(), 0, 0);
     });
+  }
+
+  Result<Tenant> create_tenant(const std::string& id, const std::string& name) override {
+    if (auto st = validate_tenant_id(id); !st) return st.error();
+    if (name.size() > 256) return make_error(code::kInvalidArgument, "name longer than 256 bytes", "name");
+    Tenant t{id, name.empty() ? id : name, core::now_ms()};
+    return write<Tenant>(id, [&](Session& s) -> Result<Tenant> {
+      auto r = s.exec("INSERT INTO tenant (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING "
+                      "RETURNING id",
+                      {t.id, t.name, p(t.created_at_ms)});
+      if (!r) return r.error();
+      if (PQntuples(r->get()) == 0) return make_error(code::kConflict, "tenant " + id + " exists", "id");
+      return t;
+    }, OnCommit<Tenant>());
+  }
+
+  Result<std::vector<Tenant>> list_tenants() override {
+    return read<std::vector<Tenant>>([&](Session& s) -> Result<std::vector<Tenant>> {
+      auto r = s.exec("SELECT id, name, created_at FROM tenant ORDER BY id COLLATE \"C\"", {});
+      if (!r) return r.error();
+      std::vector<Tenant> out;
+      for (int i = 0; i < PQntuples(r->get()); ++i)
+        out.push_back({as_text(r->get(), i, 0), as_text(r->get(), i, 1), as_int(r->get(), i, 2)});
+      return out;
+    });
+  }
+
+  // Not yet on PostgreSQL: several writes in one transaction and the detection
+  // tables (docs/architecture.md, "Storage"). Refused visibly, never faked.
+  static Error not_yet(const char* what) {
+    return make_error(code::kUnavailable,
+                      std::string(what) + " is not available on the PostgreSQL store yet (SQLite has it)");
+  }
+  Status transact(const std::string&, const TransactionBody&, const std::function<void()>&) override {
+    return not_yet("Store::transact (multi-write transactions: detection responses)");
+  }
+  Result<Detection> get_detection(const std::string&, const std::string&) override {
+    return not_yet("the detection tables");
+  }
+  Result<Page<Detection>> list_detections(const std::string&, const DetectionQuery&) override {
+    return not_yet("the detection tables");
+  }
+  Result<std::vector<CounterAgentRecord>> counter_agents(const std::string&, const std::string&) override {
+    return not_yet("the detection tables");
+  }
+  Result<std::vector<Containment>> active_containments(int64_t) override { return not_yet("the detection tables"); }
+  Result<std::vector<ActionRecord>> actions(const std::string&, const std::string&) override {
+    return not_yet("the detection tables");
+  }
+  Result<std::vector<Evidence>> evidence(const std::string&, const std::string&) override {
+    return not_yet("the detection tables");
+  }
+  Result<std::vector<Decision>> decisions(const std::string&, const std::string&) override {
+    return not_yet("the detection tables");
   }
 
   Result<std::vector<PolicyModule>> list_policies(const std::string& tenant) override {
@@ -1101,7 +1158,7 @@ class PostgresStore final : public registry::Store {
 
   Result<Row> load(Session& s, const std::string& tenant, const std::string& id, bool include_deleted,
                    bool lock = false) {
-    if (!registry::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
+    if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
     auto r = s.exec(std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = $1 AND id = $2" +
                         (lock ? " FOR UPDATE" : ""),
                     {tenant, id});
@@ -1264,6 +1321,7 @@ class PostgresStore final : public registry::Store {
     for (const std::string& sql : {
              "GRANT SELECT, INSERT, UPDATE, DELETE ON agent, cognition_event, policy_module, policy_data TO " + r,
              "GRANT SELECT ON schema_version TO " + r,
+             "GRANT SELECT, INSERT ON tenant TO " + r,
              "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + r,
          }) {
       if (auto st = s.simple(sql); !st)
@@ -1318,16 +1376,16 @@ bool is_postgres_url(std::string_view url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
 }
 
-Result<std::unique_ptr<registry::Store>> open_postgres_store(const std::string& url, PostgresOptions options) {
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, PostgresOptions options) {
   auto conninfo = strip_params(url, options);
   if (!conninfo) return conninfo.error();
   auto store = std::make_unique<PostgresStore>(*conninfo, options);
   if (auto s = store->open(); !s) return s.error();
-  return std::unique_ptr<registry::Store>(std::move(store));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
-Result<std::unique_ptr<registry::Store>> open_store(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0) return registry::open_sqlite_store(url.substr(7));
+Result<std::unique_ptr<Store>> open_store(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return open_sqlite_store(url.substr(7));
   if (is_postgres_url(url)) return open_postgres_store(url);
   return make_error(code::kInvalidArgument,
                     "unknown store URL '" + url + "' (expected sqlite:PATH or postgresql://USER@HOST:PORT/DB)",

@@ -238,6 +238,113 @@ TEST_F(ApiTest, CapabilityWithSpawnCreatesTheAgentTheTokenNames) {
   EXPECT_EQ(core::to_json(after), core::to_json(before));
 }
 
+// The tree invariant holds after every call: a parent with live children is
+// not deleted alone.
+TEST_F(ApiTest, DeletingAParentWithLiveChildrenIsRefused) {
+  std::string root = spawn("del_root");
+  std::string child = spawn("kid", root);
+  refused("DELETE", "/v1/agents/" + root, "", 409, "conflict", "subtree=true");
+  ok("GET", "/v1/agents/" + root, "", 200);
+  ok("GET", "/v1/agents/" + child, "", 200);
+  ok("DELETE", "/v1/agents/" + child, "", 200);
+  ok("DELETE", "/v1/agents/" + root, "", 200);
+}
+
+// Time fields are RFC 3339, strictly: February 30th is refused, not March 2nd.
+TEST_F(ApiTest, EventTimesAreValidatedStrictly) {
+  std::string a = spawn("clock");
+  refused("POST", "/v1/agents/" + a + "/events", R"({"type":"plan","payload":{},"ts":"2026-02-30T00:00:00Z"})", 400,
+          "invalid_argument");
+  refused("POST", "/v1/agents/" + a + "/events", R"({"type":"plan","payload":{},"ts":"2026-01-01T25:00:00Z"})", 400,
+          "invalid_argument");
+  refused("GET", "/v1/agents/" + a + "/events?since=2026-04-31T00:00:00Z", "", 400, "invalid_argument");
+  if (!testing::store_is_postgres())  // no detector on PostgreSQL yet
+    refused("GET", "/v1/detections?until=2026-13-01T00:00:00Z", "", 400, "invalid_argument");
+  Value e = ok("POST", "/v1/agents/" + a + "/events", R"({"type":"plan","payload":{},"ts":"2024-02-29T12:00:00+02:00"})",
+               201);
+  EXPECT_EQ(core::to_json(e).find("2024-02-29T10:00:00.000Z") != std::string::npos, true) << core::to_json(e);
+}
+
+// Two tenants on one genesisd never see each other's agents, events,
+// detections, policies, emotions or mesh messages.
+TEST_F(ApiTest, TenantsNeverSeeEachOther) {
+  refused("POST", "/v1/tenants", R"({"id":"no spaces"})", 400, "invalid_argument");
+  Value t = ok("POST", "/v1/tenants", R"({"id":"tenant_b","name":"Team B"})", 201);
+  EXPECT_EQ(t.find("name")->as_string(), "Team B");
+  refused("POST", "/v1/tenants", R"({"id":"tenant_b"})", 409, "conflict");
+  HttpClient b(daemon_->server());
+  b.set_header("X-Genesis-Tenant", "tenant_b");
+  HttpClient stranger(daemon_->server());
+  stranger.set_header("X-Genesis-Tenant", "nobody");
+  auto r = stranger.get("/v1/agents");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("unknown tenant"), std::string::npos) << r->body;
+
+  // Tenant B listens on the mesh (a browser names its tenant in the query).
+  client::WsClient ws_b;
+  ASSERT_TRUE(ws_b.connect(daemon_->server(), "/v1/mesh?tenant=tenant_b").ok());
+  auto welcome = core::parse_json(*ws_b.read());
+  EXPECT_EQ(welcome->find("seq")->as_int(), 0);
+  client::WsClient ws_none;
+  EXPECT_FALSE(ws_none.connect(daemon_->server(), "/v1/mesh?tenant=nobody").ok());
+
+  std::string mine = spawn("a_agent");
+  auto rb = b.request("POST", "/v1/agents", R"({"label":"b_agent"})");
+  ASSERT_EQ(rb->status, 201) << rb->body;
+  std::string theirs = rb->json()->find("id")->as_string();
+  // Agents: neither sees nor touches the other's.
+  refused("GET", "/v1/agents/" + theirs, "", 404, "not_found");
+  EXPECT_EQ(b.get("/v1/agents/" + mine)->status, 404);
+  Value listed = ok("GET", "/v1/agents?limit=1000", "", 200);
+  EXPECT_EQ(core::to_json(listed).find(theirs), std::string::npos);
+  auto b_list = b.get("/v1/agents?limit=1000")->json();
+  ASSERT_EQ(b_list->find("agents")->as_array().size(), 1u);
+  refused("POST", "/v1/agents/" + mine + "/move", R"({"new_parent":")" + theirs + "\"}", 404, "not_found");
+  refused("DELETE", "/v1/agents/" + theirs + "?subtree=true", "", 404, "not_found");
+  // Events and emotion.
+  EXPECT_EQ(b.request("POST", "/v1/agents/" + theirs + "/events", R"({"type":"plan","payload":{"x":1}})")->status, 201);
+  refused("GET", "/v1/agents/" + theirs + "/events", "", 404, "not_found");
+  refused("POST", "/v1/agents/" + theirs + "/heartbeat",
+          R"({"cpu_usage":0.1,"memory_usage":0.1,"error_rate":0,"task_count":1,"uptime_ms":1000,"success_rate":1})", 404,
+          "not_found");
+  refused("GET", "/v1/agents/" + theirs + "/emotion", "", 404, "not_found");
+  // Detections (no detector on PostgreSQL yet).
+  if (!testing::store_is_postgres()) {
+  std::string attack = R"({"agent_id":")" + theirs +
+                       R"(","telemetry":{"event":"process.start","process":{"executable":"C:\\Windows\\System32\\vssadmin.exe","command_line":"vssadmin delete shadows /all /quiet"}}})";
+  auto det = b.request("POST", "/v1/telemetry", attack);
+  ASSERT_EQ(det->status, 200) << det->body;
+  EXPECT_EQ(det->json()->find("detections")->as_array().size(), 1u) << det->body;
+  Value my_dets = ok("GET", "/v1/detections?agent=" + theirs, "", 200);
+  EXPECT_TRUE(my_dets.find("detections")->as_array().empty());
+  EXPECT_EQ(b.get("/v1/detections?agent=" + theirs)->json()->find("detections")->as_array().size(), 1u);
+  Value refused_telemetry = ok("POST", "/v1/telemetry", attack, 200);
+  EXPECT_EQ(refused_telemetry.find("rejected")->as_array().size(), 1u);
+  }
+  // Policies.
+  auto put = b.request("PUT", "/v1/policies/b.rego", "package b\nallow := true\n", "text/plain");
+  ASSERT_EQ(put->status, 200) << put->body;
+  Value my_policies = ok("GET", "/v1/policies", "", 200);
+  EXPECT_EQ(core::to_json(my_policies).find("b.rego"), std::string::npos);
+  EXPECT_NE(b.get("/v1/policies")->body.find("b.rego"), std::string::npos);
+
+  // B's mesh saw B's changes only, numbered from 1 without a gap.
+  int64_t expect_seq = 1;
+  bool saw_spawn = false;
+  while (true) {
+    auto msg = ws_b.read(std::chrono::milliseconds(500));
+    if (!msg) break;
+    auto v = core::parse_json(*msg);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->find("seq")->as_int(), expect_seq++) << *msg;
+    EXPECT_EQ(msg->find(mine), std::string::npos) << *msg;
+    if (v->find("type")->as_string() == "agent.spawn" && msg->find(theirs) != std::string::npos) saw_spawn = true;
+  }
+  EXPECT_TRUE(saw_spawn);
+  EXPECT_GT(expect_seq, 3);
+}
+
 TEST(StaticShell, ServesFilesAndFallsBackToTheShell) {
   auto web = testing::make_temp_dir("web");
   std::ofstream(web / "index.html") << "<!doctype html><title>Genesis</title>";

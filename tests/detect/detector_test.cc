@@ -39,7 +39,6 @@ class DetectorTest : public testing::Test {
   void SetUp() override {
     store_ = registry::open_sqlite_store(":memory:").value();
     reg_ = std::make_unique<registry::Registry>(*store_, bus_);
-    dstore_ = open_detect_store("sqlite::memory:").value();
     sub_ = bus_.subscribe([this](const mesh::Event& e) {
       std::lock_guard lock(mu_);
       published_.push_back(e);
@@ -48,7 +47,7 @@ class DetectorTest : public testing::Test {
     sink_ = sink.get();
     DetectorOptions options;
     options.now_ms = [this] { return now_; };
-    auto d = Detector::create(*reg_, *dstore_, std::move(sink), options);
+    auto d = Detector::create(*reg_, std::move(sink), options);
     ASSERT_TRUE(d.ok()) << d.error().to_string();
     detector_ = std::move(*d);
     registry::NewAgent a;
@@ -96,7 +95,6 @@ class DetectorTest : public testing::Test {
   mesh::EventBus bus_;
   std::unique_ptr<registry::Store> store_;
   std::unique_ptr<registry::Registry> reg_;
-  std::unique_ptr<DetectStore> dstore_;
   std::unique_ptr<mesh::EventBus::Subscription> sub_;
   std::mutex mu_;
   std::vector<mesh::Event> published_;
@@ -152,7 +150,7 @@ TEST_F(DetectorTest, DnsExfiltrationSpawnsANetworkIsolatorThatDeniesEgress) {
   int acts = 0;
   for (const auto& e : cognition(ca.id)) acts += e.type == registry::CognitionType::kAct;
   EXPECT_EQ(acts, 2);
-  auto actions = dstore_->actions("default", d.id);
+  auto actions = store_->actions("default", d.id);
   ASSERT_TRUE(actions.ok());
   ASSERT_EQ(actions->size(), 2u);
   EXPECT_EQ((*actions)[0].action, "block-dns");
@@ -169,7 +167,7 @@ TEST_F(DetectorTest, DnsExfiltrationSpawnsANetworkIsolatorThatDeniesEgress) {
   auto mesh = detector_->check_mesh_message("default", agent_.id, "ping");
   ASSERT_FALSE(mesh.ok());
   EXPECT_EQ(mesh.error().code, "forbidden");
-  EXPECT_EQ(dstore_->decisions("default", agent_.id)->size(), 2u);
+  EXPECT_EQ(store_->decisions("default", agent_.id)->size(), 2u);
   IngestResult local = detector_->ingest(
       "default", event(R"({"event":"file","action":"create","file":{"path":"/srv/app/report.csv"}})"));
   EXPECT_EQ(local.accepted, 1u);
@@ -230,12 +228,12 @@ TEST_F(DetectorTest, ConcurrentAttacksKeepOneCounterAgentPerAgentAndTechnique) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(spawned.load(), 1 + kThreads);
   EXPECT_EQ(children().size(), 1u);
-  auto records = dstore_->counter_agents("default", agent_.id);
+  auto records = store_->counter_agents("default", agent_.id);
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 1u);
   EXPECT_EQ((*records)[0].technique, "T1059.001");
   for (const auto& other : others) {
-    auto own = dstore_->counter_agents("default", other.id);
+    auto own = store_->counter_agents("default", other.id);
     ASSERT_TRUE(own.ok());
     ASSERT_EQ(own->size(), 1u) << other.id;
     EXPECT_EQ((*own)[0].technique, "T1071.004");
@@ -244,15 +242,27 @@ TEST_F(DetectorTest, ConcurrentAttacksKeepOneCounterAgentPerAgentAndTechnique) {
   // Every detection of A points at the one counter-agent.
   DetectionQuery q;
   q.agent_id = agent_.id;
-  auto page = dstore_->list_detections("default", q);
+  auto page = store_->list_detections("default", q);
   ASSERT_TRUE(page.ok());
-  EXPECT_EQ(page->first.size(), static_cast<size_t>(kThreads * kRepeats));
-  for (const auto& d : page->first) EXPECT_EQ(d.counter_agent_id, (*records)[0].id);
+  EXPECT_EQ(page->items.size(), static_cast<size_t>(kThreads * kRepeats));
+  for (const auto& d : page->items) EXPECT_EQ(d.counter_agent_id, (*records)[0].id);
 }
 
 // A response's records are written all or nothing: a failing row (here a
 // duplicate evidence id) leaves no counter-agent record, containment or action.
 TEST_F(DetectorTest, ResponseRecordIsAllOrNothing) {
+  auto record = [&](const ResponseRecord& r) {
+    return store_->transact("default", [&](registry::Transaction& tx) { return tx.record_response(r); });
+  };
+  Detection det;
+  det.id = "det-1";
+  det.tenant_id = "default";
+  det.agent_id = agent_.id;
+  det.technique = "T1055";
+  det.event = Value::object();
+  ASSERT_TRUE(store_->transact("default", [&](registry::Transaction& tx) {
+    return tx.add_detections({det});
+  }).ok());
   ResponseRecord r;
   r.counter_agent = {"ca-1", "default", agent_.id, "T1055", "det-1", "process-monitor",
                      "quarantine", Value::object(), now_};
@@ -266,20 +276,21 @@ TEST_F(DetectorTest, ResponseRecordIsAllOrNothing) {
   e.snapshot = Value::object();
   r.evidence = {e, e};
   r.actions.push_back({"default", "ca-1", agent_.id, "det-1", "quarantine", "done", Value::object(), now_});
-  auto st = dstore_->record_response(r);
+  auto st = record(r);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("evidence"), std::string::npos) << st.error().message;
-  EXPECT_TRUE(dstore_->counter_agents("default", agent_.id)->empty());
-  EXPECT_TRUE(dstore_->evidence("default", agent_.id)->empty());
-  EXPECT_TRUE(dstore_->actions("default", "det-1")->empty());
-  EXPECT_TRUE(dstore_->active_containments(now_)->empty());
+  EXPECT_TRUE(store_->counter_agents("default", agent_.id)->empty());
+  EXPECT_TRUE(store_->evidence("default", agent_.id)->empty());
+  EXPECT_TRUE(store_->actions("default", "det-1")->empty());
+  EXPECT_TRUE(store_->active_containments(now_)->empty());
   // The same record without the duplicate goes in whole.
   r.evidence.pop_back();
-  ASSERT_TRUE(dstore_->record_response(r).ok());
-  EXPECT_EQ(dstore_->counter_agents("default", agent_.id)->size(), 1u);
-  EXPECT_EQ(dstore_->evidence("default", agent_.id)->size(), 1u);
-  EXPECT_EQ(dstore_->actions("default", "det-1")->size(), 1u);
-  EXPECT_EQ(dstore_->active_containments(now_)->size(), 1u);
+  ASSERT_TRUE(record(r).ok());
+  EXPECT_EQ(store_->get_detection("default", "det-1")->counter_agent_id, "ca-1");
+  EXPECT_EQ(store_->counter_agents("default", agent_.id)->size(), 1u);
+  EXPECT_EQ(store_->evidence("default", agent_.id)->size(), 1u);
+  EXPECT_EQ(store_->actions("default", "det-1")->size(), 1u);
+  EXPECT_EQ(store_->active_containments(now_)->size(), 1u);
 }
 
 TEST_F(DetectorTest, ProcessInjectionKillsTheAgentAfterAForensicDump) {
@@ -296,13 +307,13 @@ TEST_F(DetectorTest, ProcessInjectionKillsTheAgentAfterAForensicDump) {
   EXPECT_TRUE(a->deleted_at_ms.has_value());
   EXPECT_TRUE(store_->get("default", r.counter_agents[0].id).ok());
   // forensic-dump ran first: the evidence holds A's memory and cognition.
-  auto ev = dstore_->evidence("default", agent_.id);
+  auto ev = store_->evidence("default", agent_.id);
   ASSERT_TRUE(ev.ok());
   ASSERT_EQ(ev->size(), 1u);
   const Value& snap = (*ev)[0].snapshot;
   EXPECT_EQ(snap.find("mem_state")->find("task")->as_string(), "ingest");
   EXPECT_EQ(snap.find("events")->as_array().size(), 1u);
-  auto actions = dstore_->actions("default", r.detections[0].id);
+  auto actions = store_->actions("default", r.detections[0].id);
   ASSERT_EQ(actions->size(), 3u);  // policy:quarantine, forensic-dump, kill-process
   EXPECT_EQ((*actions)[1].action, "forensic-dump");
   EXPECT_EQ((*actions)[2].action, "kill-process");
@@ -328,7 +339,7 @@ TEST_F(DetectorTest, PowerShellAbuseQuarantinesTheAgent) {
   EXPECT_EQ(reg_->update("default", agent_.id, patch).error().code, "forbidden");
   registry::NewEvent ev{registry::CognitionType::kPlan, Value::object(), std::nullopt};
   EXPECT_EQ(reg_->append_events("default", agent_.id, std::span(&ev, 1)).error().code, "forbidden");
-  EXPECT_EQ(dstore_->evidence("default", agent_.id)->size(), 1u);
+  EXPECT_EQ(store_->evidence("default", agent_.id)->size(), 1u);
 }
 
 TEST_F(DetectorTest, BenignTelemetryYieldsNothing) {
@@ -397,7 +408,7 @@ TEST_F(DetectorTest, ContainmentSurvivesARestart) {
   DetectorOptions options;
   options.now_ms = [this] { return now_; };
   // (A second detector on the same registry would add a second guard; that is harmless here.)
-  auto again = Detector::create(*reg_, *dstore_, nullptr, options);
+  auto again = Detector::create(*reg_, nullptr, options);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE((*again)->egress_denied("default", agent_.id).has_value());
 }
@@ -407,21 +418,21 @@ TEST_F(DetectorTest, DetectionsAreListedWithFilters) {
   now_ += 10'000;
   detector_->ingest("default", event(R"({"event":"exec.powershell","command":"Invoke-Expression $x"})"));
   DetectionQuery q;
-  auto all = dstore_->list_detections("default", q);
+  auto all = store_->list_detections("default", q);
   ASSERT_TRUE(all.ok());
-  ASSERT_EQ(all->first.size(), 2u);
-  EXPECT_EQ(all->first[0].technique, "T1059.001");  // newest first
+  ASSERT_EQ(all->items.size(), 2u);
+  EXPECT_EQ(all->items[0].technique, "T1059.001");  // newest first
   q.technique = "T1071";  // a parent technique matches its sub-techniques
-  EXPECT_EQ(dstore_->list_detections("default", q)->first.size(), 1u);
+  EXPECT_EQ(store_->list_detections("default", q)->items.size(), 1u);
   q.technique.reset();
   q.since_ms = now_;
-  EXPECT_EQ(dstore_->list_detections("default", q)->first.size(), 1u);
+  EXPECT_EQ(store_->list_detections("default", q)->items.size(), 1u);
   q.since_ms.reset();
   q.limit = 1;
-  auto page = dstore_->list_detections("default", q);
-  ASSERT_TRUE(page->second.has_value());
-  q.cursor = page->second;
-  EXPECT_EQ(dstore_->list_detections("default", q)->first[0].technique, "T1071.004");
+  auto page = store_->list_detections("default", q);
+  ASSERT_TRUE(page->next_cursor.has_value());
+  q.cursor = page->next_cursor;
+  EXPECT_EQ(store_->list_detections("default", q)->items[0].technique, "T1071.004");
 }
 
 }  // namespace

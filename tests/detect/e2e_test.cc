@@ -230,6 +230,29 @@ TEST_F(PlaybookE2E, EncodedPowerShellQuarantinesTheAgent) {
   Value refused = call("POST", "/v1/agents", R"({"label":"helper","parent_id":")" + a + "\"}", 403);
   EXPECT_EQ(refused.find("error")->find("code")->as_string(), "forbidden");
   call("PATCH", "/v1/agents/" + a, R"({"mem_state":{"x":1}})", 403);
+  // Nor feel, nor speak on the mesh (heartbeat included), nor trade goals.
+  const std::string beat =
+      R"({"cpu_usage":0.9,"memory_usage":0.9,"error_rate":0.6,"task_count":40,"uptime_ms":90000000,"success_rate":0.4})";
+  Value before = call("GET", "/v1/agents/" + a, "", 200);
+  call("POST", "/v1/agents/" + a + "/heartbeat", beat, 403);
+  client::WsClient ws;
+  ASSERT_TRUE(ws.connect(daemon_->server()).ok());
+  ASSERT_TRUE(ws.read().ok());  // welcome
+  ASSERT_TRUE(ws.send(R"({"type":"heartbeat","id":3,"agent_id":")" + a + "\",\"telemetry\":" + beat + "}").ok());
+  bool refused_on_mesh = false;
+  for (int i = 0; i < 20 && !refused_on_mesh; ++i) {
+    auto msg = ws.read(std::chrono::seconds(2));
+    ASSERT_TRUE(msg.ok()) << msg.error().to_string();
+    auto v = core::parse_json(*msg);
+    ASSERT_NE(v->find("type")->as_string(), "heartbeat.ok") << *msg;
+    if (v->find("type")->as_string() == "error") {
+      EXPECT_EQ(v->find("error")->find("code")->as_string(), "forbidden") << *msg;
+      refused_on_mesh = true;
+    }
+  }
+  EXPECT_TRUE(refused_on_mesh);
+  Value after = call("GET", "/v1/agents/" + a, "", 200);
+  EXPECT_EQ(core::to_json(*after.find("emotion")), core::to_json(*before.find("emotion")));
   // Its telemetry still flows (PowerShell abuse does not cut egress).
   call("POST", "/v1/telemetry",
        event(a, R"({"event":"network.connection","destination":{"ip":"140.82.112.3","port":443}})"), 200);

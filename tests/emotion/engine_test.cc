@@ -27,6 +27,7 @@ class EngineTest : public ::testing::Test {
     auto s = registry::open_sqlite_store((dir_ / "store.db").string());
     ASSERT_TRUE(s.ok()) << s.error().to_string();
     store_ = std::move(*s);
+    reg_ = std::make_unique<registry::Registry>(*store_, bus_);
     sub_ = bus_.subscribe([this](const mesh::Event& e) {
       std::lock_guard lock(events_mu_);
       events_.push_back(e);
@@ -35,12 +36,13 @@ class EngineTest : public ::testing::Test {
   void TearDown() override {
     engine_.reset();
     sub_.reset();
+    reg_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
   Engine& engine(EngineOptions o = {}) {
-    if (!engine_) engine_ = std::make_unique<Engine>(*store_, bus_, Model::shipped(), o);
+    if (!engine_) engine_ = std::make_unique<Engine>(*reg_, Model::shipped(), o);
     return *engine_;
   }
 
@@ -78,6 +80,7 @@ class EngineTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<registry::Store> store_;
+  std::unique_ptr<registry::Registry> reg_;
   mesh::EventBus bus_;
   std::unique_ptr<mesh::EventBus::Subscription> sub_;
   std::mutex events_mu_;
@@ -120,7 +123,7 @@ TEST_F(EngineTest, UnknownAndDeletedAgentsAreNotFoundAndPublishNothing) {
   auto r = engine().heartbeat(tenant(), Heartbeat{a.id, healthy(), {}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "not_found");
-  r = engine().heartbeat(tenant(), Heartbeat{registry::new_uuid(), healthy(), {}});
+  r = engine().heartbeat(tenant(), Heartbeat{core::new_uuid(), healthy(), {}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "not_found");
   EXPECT_TRUE(events_of("agent.emotion").empty());
@@ -130,7 +133,7 @@ TEST_F(EngineTest, UnknownAndDeletedAgentsAreNotFoundAndPublishNothing) {
 TEST_F(EngineTest, ABatchReportsEachHeartbeat) {
   Agent a = spawn("a"), b = spawn("b");
   std::vector<Heartbeat> batch = {
-      {a.id, healthy(), {}}, {registry::new_uuid(), healthy(), {}}, {b.id, exhausted(), {}}};
+      {a.id, healthy(), {}}, {core::new_uuid(), healthy(), {}}, {b.id, exhausted(), {}}};
   auto rs = engine().heartbeats(tenant(), batch);
   ASSERT_EQ(rs.size(), 3u);
   EXPECT_TRUE(rs[0].ok());
@@ -277,7 +280,7 @@ TEST_F(EngineTest, NoOffloadWhenNotTiredOrNothingToGiveOrQuarantined) {
     ASSERT_TRUE(o.ok()) << a.label;
     EXPECT_FALSE(o->has_value()) << a.label;
   }
-  EXPECT_FALSE(engine().offload(tenant(), registry::new_uuid()).ok());
+  EXPECT_FALSE(engine().offload(tenant(), core::new_uuid()).ok());
 }
 
 TEST_F(EngineTest, ClashingGoalIdsAreRenamedNotMerged) {
@@ -319,7 +322,7 @@ TEST_F(EngineTest, TransferRefusalsChangeNothing) {
   ASSERT_FALSE(same.ok());
   EXPECT_EQ(same.error().code, "invalid_argument");
   auto missing = store_->transfer_goals(
-      tenant(), a.id, registry::new_uuid(),
+      tenant(), a.id, core::new_uuid(),
       [](auto&, auto&, auto&) { return std::pair<registry::NewEvent, registry::NewEvent>{}; });
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, "not_found");

@@ -59,23 +59,5 @@ TEST(Emotion, DefaultsAreTheSeeds) {
   EXPECT_FALSE(emotion_from_json(*core::parse_json(R"({"joy":1})")).ok());
 }
 
-TEST(Time, FormatsAndParsesRfc3339) {
-  EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(format_time(1795675800123), "2026-11-26T06:50:00.123Z");
-  EXPECT_EQ(parse_time("2026-11-26T06:50:00.123Z"), 1795675800123);
-  EXPECT_EQ(parse_time("2026-11-26T08:50:00.123+02:00"), 1795675800123);
-  EXPECT_EQ(parse_time("1795675800123"), 1795675800123);
-  EXPECT_FALSE(parse_time("yesterday"));
-  EXPECT_FALSE(parse_time("2026-13-01T00:00:00Z"));
-}
-
-TEST(Uuid, IsVersion4AndRecognised) {
-  std::string u = new_uuid();
-  EXPECT_TRUE(is_uuid(u));
-  EXPECT_EQ(u[14], '4');
-  EXPECT_NE(new_uuid(), u);
-  EXPECT_FALSE(is_uuid("not-a-uuid"));
-}
-
 }  // namespace
 }  // namespace genesis::registry

@@ -17,6 +17,10 @@
 namespace genesis::registry {
 namespace {
 
+using storage::Detection;
+using storage::DetectionQuery;
+using storage::ResponseRecord;
+
 // A backend opens a store; reopening (open() again) must find what it held,
 // unless kPersistent is false. unavailable() names why it cannot run here.
 struct SqliteBackend {
@@ -104,7 +108,7 @@ TYPED_TEST(StoreTest, PathsFollowTheSpawnTree) {
 
 TYPED_TEST(StoreTest, BatchIsAllOrNothing) {
   std::vector<NewAgent> batch(3);
-  batch[0].id = new_uuid();
+  batch[0].id = core::new_uuid();
   batch[0].label = "a";
   batch[1].label = "b";
   batch[1].parent_id = batch[0].id;  // a parent from the same batch
@@ -123,12 +127,12 @@ TYPED_TEST(StoreTest, BatchIsAllOrNothing) {
 TYPED_TEST(StoreTest, UnknownOrDeletedParentIsRefused) {
   NewAgent n;
   n.label = "x";
-  n.parent_id = new_uuid();
+  n.parent_id = core::new_uuid();
   auto r = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&n, 1));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, core::code::kNotFound);
   Agent p = this->spawn("p");
-  ASSERT_TRUE(this->store_->remove(kDefaultTenant, p.id, false, now_ms()).ok());
+  ASSERT_TRUE(this->store_->remove(kDefaultTenant, p.id, false, core::now_ms()).ok());
   n.parent_id = p.id;
   r = this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&n, 1));
   ASSERT_FALSE(r.ok());
@@ -193,7 +197,7 @@ TYPED_TEST(StoreTest, SoftDeleteHidesUnlessAsked) {
   Agent a = this->spawn("a");
   Agent b = this->spawn("b", a.id);
   this->spawn("c", b.id);
-  auto r = this->store_->remove(kDefaultTenant, b.id, /*subtree=*/true, now_ms());
+  auto r = this->store_->remove(kDefaultTenant, b.id, /*subtree=*/true, core::now_ms());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->size(), 2u);
   AgentQuery q;
@@ -204,7 +208,161 @@ TYPED_TEST(StoreTest, SoftDeleteHidesUnlessAsked) {
   auto kept = this->store_->get(kDefaultTenant, b.id, true);
   ASSERT_TRUE(kept.ok());
   EXPECT_TRUE(kept->deleted_at_ms.has_value());
-  EXPECT_FALSE(this->store_->remove(kDefaultTenant, b.id, false, now_ms()).ok());
+  EXPECT_FALSE(this->store_->remove(kDefaultTenant, b.id, false, core::now_ms()).ok());
+}
+
+// The tree invariant: no live agent under a deleted one.
+TYPED_TEST(StoreTest, DeletingAnAgentWithLiveChildrenIsRefused) {
+  Agent a = this->spawn("a");
+  Agent b = this->spawn("b", a.id);
+  Agent c = this->spawn("c", b.id);
+  auto r = this->store_->remove(kDefaultTenant, a.id, /*subtree=*/false, core::now_ms());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, core::code::kConflict);
+  EXPECT_NE(r.error().message.find("subtree=true"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(this->store_->get(kDefaultTenant, a.id).ok());
+  // Once its only child's subtree is gone (deleted, not live), it may go alone.
+  ASSERT_TRUE(this->store_->remove(kDefaultTenant, c.id, false, core::now_ms()).ok());
+  ASSERT_FALSE(this->store_->remove(kDefaultTenant, a.id, false, core::now_ms()).ok());
+  ASSERT_TRUE(this->store_->remove(kDefaultTenant, b.id, false, core::now_ms()).ok());
+  EXPECT_TRUE(this->store_->remove(kDefaultTenant, a.id, false, core::now_ms()).ok());
+}
+
+// Store::transact: everything the body writes commits together, or nothing does.
+TYPED_TEST(StoreTest, TransactCommitsEverythingOrNothing) {
+  Agent a = this->spawn("a");
+  int commits = 0;
+  auto failed = this->store_->transact(
+      kDefaultTenant,
+      [&](Transaction& tx) -> core::Status {
+        NewAgent n;
+        n.label = "doomed";
+        n.parent_id = a.id;
+        auto s = tx.spawn(std::span<const NewAgent>(&n, 1));
+        if (!s) return s.error();
+        EXPECT_TRUE(tx.get(s->front().id).ok());  // the body sees its own writes
+        NewEvent e;
+        if (auto ev = tx.append_events(a.id, std::span<const NewEvent>(&e, 1)); !ev) return ev.error();
+        Detection d;
+        d.id = core::new_uuid();
+        d.tenant_id = kDefaultTenant;
+        d.agent_id = a.id;
+        d.technique = "T1490";
+        if (auto st = tx.add_detections({d}); !st) return st;
+        return core::make_error(core::code::kConflict, "changed my mind");
+      },
+      [&] { ++commits; });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message, "changed my mind");
+  EXPECT_EQ(commits, 0);
+  AgentQuery q;
+  EXPECT_EQ(this->paths(q), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(this->store_->list_events(kDefaultTenant, a.id, EventQuery{})->items.empty());
+  EXPECT_TRUE(this->store_->list_detections(kDefaultTenant, DetectionQuery{})->items.empty());
+
+  std::string det_id = core::new_uuid();
+  auto done = this->store_->transact(
+      kDefaultTenant,
+      [&](Transaction& tx) -> core::Status {
+        NewAgent n;
+        n.label = "kept";
+        n.parent_id = a.id;
+        auto s = tx.spawn(std::span<const NewAgent>(&n, 1));
+        if (!s) return s.error();
+        Detection d;
+        d.id = det_id;
+        d.tenant_id = kDefaultTenant;
+        d.agent_id = a.id;
+        d.technique = "T1490";
+        d.event = core::Value::object();
+        if (auto st = tx.add_detections({d}); !st) return st;
+        ResponseRecord r;
+        r.counter_agent = {s->front().id, kDefaultTenant, a.id, "T1490", det_id, "img", "quarantine",
+                           core::Value::object(), 1};
+        r.containments.push_back({kDefaultTenant, a.id, "quarantine", s->front().id, "T1490", 1, 4102444800000});
+        return tx.record_response(r);
+      },
+      [&] { ++commits; });
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  EXPECT_EQ(commits, 1);
+  EXPECT_EQ(this->paths(q), (std::vector<std::string>{"a", "a.kept"}));
+  auto det = this->store_->get_detection(kDefaultTenant, det_id);
+  ASSERT_TRUE(det.ok());
+  EXPECT_TRUE(det->counter_agent_id.has_value());
+  EXPECT_EQ(this->store_->counter_agents(kDefaultTenant, a.id)->size(), 1u);
+  EXPECT_EQ(this->store_->active_containments(2)->size(), 1u);
+}
+
+// An operation that fails inside a transaction leaves nothing of itself; the
+// body may carry on and the rest commits.
+TYPED_TEST(StoreTest, AFailedOperationInsideATransactionLeavesNothing) {
+  Agent a = this->spawn("a");
+  auto r = this->store_->transact(kDefaultTenant, [&](Transaction& tx) -> core::Status {
+    std::vector<NewAgent> batch(2);
+    batch[0].label = "first";
+    batch[1].label = "second";
+    batch[1].parent_id = core::new_uuid();  // unknown: the batch fails after its first row
+    EXPECT_FALSE(tx.spawn(batch).ok());
+    NewAgent n;
+    n.label = "after";
+    n.parent_id = a.id;
+    auto s = tx.spawn(std::span<const NewAgent>(&n, 1));
+    return s ? core::Status{} : core::Status(s.error());
+  });
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  AgentQuery q;
+  EXPECT_EQ(this->paths(q), (std::vector<std::string>{"a", "a.after"}));
+}
+
+// Tenants: a call never reads or writes another tenant's rows.
+TYPED_TEST(StoreTest, TenantsNeverSeeEachOther) {
+  auto t = this->store_->create_tenant("blue", "Blue team");
+  ASSERT_TRUE(t.ok()) << t.error().to_string();
+  EXPECT_EQ(this->store_->create_tenant("blue", "again").error().code, core::code::kConflict);
+  EXPECT_EQ(this->store_->create_tenant("not a label", "").error().code, core::code::kInvalidArgument);
+  auto tenants = this->store_->list_tenants();
+  ASSERT_TRUE(tenants.ok());
+  ASSERT_EQ(tenants->size(), 2u);
+  EXPECT_EQ((*tenants)[0].id, "blue");
+  EXPECT_EQ((*tenants)[1].id, "default");
+
+  Agent mine = this->spawn("mine");
+  NewAgent n;
+  n.label = "theirs";
+  auto theirs = this->store_->spawn("blue", std::span<const NewAgent>(&n, 1));
+  ASSERT_TRUE(theirs.ok()) << theirs.error().to_string();
+  const std::string their_id = theirs->front().id;
+  EXPECT_EQ(this->store_->get(kDefaultTenant, their_id).error().code, core::code::kNotFound);
+  EXPECT_EQ(this->store_->get("blue", mine.id).error().code, core::code::kNotFound);
+  AgentQuery q;
+  EXPECT_EQ(this->paths(q), (std::vector<std::string>{"mine"}));
+  EXPECT_EQ(this->store_->list("blue", q)->items.size(), 1u);
+  // Nor can one tenant's write reach the other's agents.
+  n.label = "stowaway";
+  n.parent_id = their_id;
+  EXPECT_EQ(this->store_->spawn(kDefaultTenant, std::span<const NewAgent>(&n, 1)).error().code,
+            core::code::kNotFound);
+  EXPECT_FALSE(this->store_->move(kDefaultTenant, mine.id, their_id).ok());
+  EXPECT_FALSE(this->store_->remove(kDefaultTenant, their_id, true, core::now_ms()).ok());
+  NewEvent e;
+  EXPECT_FALSE(this->store_->append_events(kDefaultTenant, their_id, std::span<const NewEvent>(&e, 1)).ok());
+  EXPECT_EQ(this->store_->count_agents("blue").value(), 1);
+  // Detections and policies too.
+  Detection d;
+  d.id = core::new_uuid();
+  d.tenant_id = "blue";
+  d.agent_id = their_id;
+  d.technique = "T1490";
+  d.event = core::Value::object();
+  ASSERT_TRUE(this->store_->transact("blue", [&](Transaction& tx) { return tx.add_detections({d}); }).ok());
+  EXPECT_TRUE(this->store_->list_detections(kDefaultTenant, DetectionQuery{})->items.empty());
+  EXPECT_EQ(this->store_->get_detection(kDefaultTenant, d.id).error().code, core::code::kNotFound);
+  EXPECT_EQ(this->store_->list_detections("blue", DetectionQuery{})->items.size(), 1u);
+  // A row of one tenant cannot be written in another's transaction.
+  EXPECT_FALSE(this->store_->transact(kDefaultTenant, [&](Transaction& tx) { return tx.add_detections({d}); }).ok());
+  ASSERT_TRUE(this->store_->put_policy("blue", {"p.rego", "package p"}).ok());
+  EXPECT_TRUE(this->store_->list_policies(kDefaultTenant)->empty());
+  EXPECT_EQ(this->store_->list_policies("blue")->size(), 1u);
 }
 
 TYPED_TEST(StoreTest, PagesCoverEveryAgentOnce) {
@@ -272,7 +430,7 @@ TYPED_TEST(StoreTest, EventsComeNewestFirstWithinARange) {
   ASSERT_EQ(page->items.size(), 2u);
   EXPECT_EQ(page->items[1].ts_ms, 1002);
   EXPECT_FALSE(page->next_cursor);
-  EXPECT_EQ(this->store_->append_events(kDefaultTenant, new_uuid(), events).error().code,
+  EXPECT_EQ(this->store_->append_events(kDefaultTenant, core::new_uuid(), events).error().code,
             core::code::kNotFound);
 }
 

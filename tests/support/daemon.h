@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -20,6 +21,12 @@
 #endif
 
 namespace genesis::testing {
+
+// Whether this run of a suite has genesisd on PostgreSQL (ctest's "postgres." copy).
+inline bool store_is_postgres() {
+  const char* s = std::getenv("GENESIS_TEST_STORE");
+  return s != nullptr && std::string(s) == "postgresql";
+}
 
 inline std::filesystem::path make_temp_dir(const std::string& prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();

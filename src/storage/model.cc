@@ -1,6 +1,4 @@
 // Validation and JSON conversion of the registry's data model.
-#include <openssl/rand.h>
-
 #include <array>
 #include <random>
 #include <chrono>
@@ -8,9 +6,9 @@
 #include <cstdio>
 #include <ctime>
 
-#include "registry/registry.h"
+#include "storage/storage.h"
 
-namespace genesis::registry {
+namespace genesis::storage {
 
 using core::Error;
 using core::make_error;
@@ -35,6 +33,20 @@ Status validate_label(std::string_view label) {
                         "label");
   }
   return {};
+}
+
+Status validate_tenant_id(std::string_view id) {
+  if (auto s = validate_label(id); !s) {
+    Error e = s.error();
+    e.message = "tenant id: " + e.message;
+    e.where = "id";
+    return e;
+  }
+  return {};
+}
+
+Value tenant_to_json(const Tenant& t) {
+  return Value(core::Object{{"id", t.id}, {"name", t.name}, {"created_at", core::format_time(t.created_at_ms)}});
 }
 
 Status validate_mem_state(const Value& mem_state) {
@@ -164,8 +176,8 @@ Value agent_to_json(const Agent& a) {
       {"goals", goals_to_json(a.goals)},
       {"emotion", emotion_to_json(a.emotion)},
       {"policy", a.policy},
-      {"created_at", format_time(a.created_at_ms)},
-      {"deleted_at", a.deleted_at_ms ? Value(format_time(*a.deleted_at_ms)) : Value(nullptr)},
+      {"created_at", core::format_time(a.created_at_ms)},
+      {"deleted_at", a.deleted_at_ms ? Value(core::format_time(*a.deleted_at_ms)) : Value(nullptr)},
   };
 }
 
@@ -174,7 +186,7 @@ Value event_to_json(const CognitionEvent& e) {
                       {"agent_id", e.agent_id},
                       {"type", cognition_type_name(e.type)},
                       {"payload", e.payload},
-                      {"ts", format_time(e.ts_ms)}};
+                      {"ts", core::format_time(e.ts_ms)}};
 }
 
 const char* cognition_type_name(CognitionType t) {
@@ -195,109 +207,74 @@ std::optional<CognitionType> parse_cognition_type(std::string_view s) {
   return std::nullopt;
 }
 
-std::string new_uuid() {
-  // A per-thread generator seeded from OpenSSL's CSPRNG: ids must be unique and
-  // hard to guess, and RAND_bytes per id is measurably slow on the spawn path.
-  thread_local std::mt19937_64 rng = [] {
-    std::array<uint64_t, 4> seed{};
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), sizeof seed) != 1) {
-      std::random_device rd;
-      for (auto& s : seed) s = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-    }
-    std::seed_seq seq{seed[0], seed[1], seed[2], seed[3]};
-    return std::mt19937_64(seq);
-  }();
-  unsigned char b[16];
-  uint64_t hi = rng(), lo = rng();
-  for (int i = 0; i < 8; ++i) {
-    b[i] = static_cast<unsigned char>(hi >> (i * 8));
-    b[8 + i] = static_cast<unsigned char>(lo >> (i * 8));
-  }
-  b[6] = (b[6] & 0x0F) | 0x40;
-  b[8] = (b[8] & 0x3F) | 0x80;
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += kHex[b[i] >> 4];
-    s += kHex[b[i] & 0xF];
-  }
-  return s;
+// ---- detections and responses ----
+
+namespace {
+Value strings_json(const std::vector<std::string>& v) {
+  Value a = Value::array();
+  for (const auto& s : v) a.push_back(s);
+  return a;
+}
+}  // namespace
+
+Value Detection::to_json() const {
+  Value v = Value::object();
+  v.set("id", id);
+  v.set("tenant_id", tenant_id);
+  v.set("agent_id", agent_id);
+  v.set("technique", technique);
+  v.set("tactic", tactic);
+  v.set("rules", strings_json(rules));
+  v.set("event", event);
+  v.set("ts", core::format_time(ts_ms));
+  v.set("counter_agent_id", counter_agent_id ? Value(*counter_agent_id) : Value());
+  return v;
 }
 
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < 36; ++i) {
-    char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
+Value CounterAgentRecord::to_json() const {
+  Value v = Value::object();
+  v.set("id", id);
+  v.set("agent_id", agent_id);
+  v.set("technique", technique);
+  v.set("detection_id", detection_id);
+  v.set("image", image);
+  v.set("policy", policy);
+  v.set("sandbox", sandbox);
+  v.set("created_at", core::format_time(created_at_ms));
+  return v;
 }
 
-std::string format_time(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  int millis = static_cast<int>(ms - static_cast<int64_t>(secs) * 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
+Value ActionRecord::to_json() const {
+  Value v = Value::object();
+  v.set("counter_agent_id", counter_agent_id);
+  v.set("agent_id", agent_id);
+  v.set("detection_id", detection_id);
+  v.set("action", action);
+  v.set("status", status);
+  v.set("detail", detail);
+  v.set("ts", core::format_time(ts_ms));
+  return v;
 }
 
-std::optional<int64_t> parse_time(std::string_view s) {
-  // RFC 3339: YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM], or integer milliseconds.
-  if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos && s.size() < 16)
-    return std::stoll(std::string(s));
-  int y, mo, d, h, mi, sec;
-  int n = 0;
-  std::string str(s);
-  if (sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  size_t i = 19;
-  int64_t frac_ms = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    int digits = 0;
-    int64_t scale = 100;
-    while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) {
-      if (digits < 3) frac_ms += (s[i] - '0') * scale, scale /= 10;
-      ++digits, ++i;
-    }
-    if (digits == 0) return std::nullopt;
-  }
-  int64_t offset_s = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-    int oh = std::atoi(str.substr(i + 1, 2).c_str()), om = std::atoi(str.substr(i + 4, 2).c_str());
-    offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != s.size()) return std::nullopt;
-  struct tm tm = {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_s;
-  return secs * 1000 + frac_ms;
+Value Evidence::to_json() const {
+  Value v = Value::object();
+  v.set("id", id);
+  v.set("agent_id", agent_id);
+  v.set("detection_id", detection_id);
+  v.set("counter_agent_id", counter_agent_id);
+  v.set("snapshot", snapshot);
+  v.set("ts", core::format_time(ts_ms));
+  return v;
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+Value Decision::to_json() const {
+  Value v = Value::object();
+  v.set("agent_id", agent_id);
+  v.set("subject", subject);
+  v.set("decision", decision);
+  v.set("reason", reason);
+  v.set("ts", core::format_time(ts_ms));
+  return v;
 }
 
-}  // namespace genesis::registry
+}  // namespace genesis::storage

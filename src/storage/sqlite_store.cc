@@ -1,4 +1,5 @@
-// The embedded Store: one SQLite database file in WAL mode.
+// The embedded Store: one SQLite database file in WAL mode, every table of
+// Genesis in it (agents, events, policies, detections and responses).
 //
 // Writes go through one connection serialised by a mutex (SQLite allows one
 // writer at a time anyway) and commit in groups; reads of a file store use a
@@ -18,14 +19,15 @@
 #include <thread>
 #include <unordered_map>
 
-#include "registry/registry.h"
+#include "storage/storage.h"
 
-namespace genesis::registry {
+namespace genesis::storage {
 namespace {
 
-// Another connection to the file (the detector's) holds the write lock. SQLite's
-// busy timeout sleeps in steps of up to 100 ms, far longer than a commit takes
-// here, so poll finely instead: 50 µs, then 250 µs, for about 5 s in all.
+// Another connection to the file (another process: the CLI's offline commands,
+// a backup) holds the lock. SQLite's busy timeout sleeps in steps of up to
+// 100 ms, far longer than a commit takes here, so poll finely instead: 50 µs,
+// then 250 µs, for about 5 s in all.
 int wait_for_lock(void*, int attempts) {
   if (attempts >= 20100) return 0;
   std::this_thread::sleep_for(std::chrono::microseconds(attempts < 100 ? 50 : 250));
@@ -93,7 +95,86 @@ CREATE TABLE policy_data (
   updated_at INTEGER NOT NULL
 );
 )sql",
+    // 3: detections and responses (until now created by the detector's own
+    // connection, hence IF NOT EXISTS: an older database already has them).
+    R"sql(
+CREATE TABLE IF NOT EXISTS detection (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  tactic TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  event TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  counter_agent_id TEXT
+);
+CREATE INDEX IF NOT EXISTS detection_by_agent ON detection(tenant_id, agent_id, seq);
+CREATE INDEX IF NOT EXISTS detection_by_technique ON detection(tenant_id, technique, seq);
+CREATE TABLE IF NOT EXISTS counter_agent (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  detection_id TEXT NOT NULL,
+  image TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  sandbox TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS counter_agent_by_agent ON counter_agent(tenant_id, agent_id);
+CREATE TABLE IF NOT EXISTS containment (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  counter_agent_id TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS containment_by_until ON containment(until);
+CREATE TABLE IF NOT EXISTS response_action (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  counter_agent_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  detection_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS response_action_by_detection ON response_action(tenant_id, detection_id);
+CREATE TABLE IF NOT EXISTS evidence (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  detection_id TEXT NOT NULL,
+  counter_agent_id TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evidence_by_agent ON evidence(tenant_id, agent_id);
+CREATE TABLE IF NOT EXISTS egress_decision (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS egress_decision_by_agent ON egress_decision(tenant_id, agent_id, seq);
+)sql",
 };
+
+Value strings_json(const std::vector<std::string>& v) {
+  Value a = Value::array();
+  for (const auto& s : v) a.push_back(s);
+  return a;
+}
 
 // The end of a prefix range: keys and paths below `prefix` (which ends in '.')
 // sort in [prefix, prefix with its last '.' replaced by '/').
@@ -128,6 +209,11 @@ class Stmt {
   }
   int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  // A JSON column we wrote ourselves; null when the file was edited by hand.
+  Value json(int col) const {
+    auto v = core::parse_json(text(col));
+    return v ? std::move(*v) : Value();
+  }
 
  private:
   sqlite3_stmt* s_;
@@ -186,21 +272,24 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Agent>> spawn(const std::string& tenant, std::span<const NewAgent> agents,
                                    const OnCommit<std::vector<Agent>>& on_commit) override {
+    return write([&] { return do_spawn(tenant, agents); }, on_commit);
+  }
+
+  Result<std::vector<Agent>> do_spawn(const std::string& tenant, std::span<const NewAgent> agents) {
     for (size_t i = 0; i < agents.size(); ++i) {
       std::string where = agents.size() > 1 ? "agents[" + std::to_string(i) + "]" : "";
       if (auto s = validate_label(agents[i].label); !s) return located(s.error(), where);
       if (auto s = validate_mem_state(agents[i].mem_state); !s) return located(s.error(), where);
-      if (agents[i].id && !is_uuid(*agents[i].id))
+      if (agents[i].id && !core::is_uuid(*agents[i].id))
         return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
     }
-    return write([&]() -> Result<std::vector<Agent>> {
       std::vector<Agent> out;
       std::vector<std::string> keys;
       out.reserve(agents.size());
       keys.reserve(agents.size());
       // Parents may be earlier members of the batch: their places are known here.
       std::unordered_map<std::string, size_t> in_batch;
-      int64_t now = now_ms();
+      int64_t now = core::now_ms();
       for (const NewAgent& n : agents) {
         std::string parent_path, parent_key = ".";
         if (n.parent_id) {
@@ -218,7 +307,7 @@ class SqliteStore final : public Store {
           }
         }
         Agent a;
-        a.id = n.id ? *n.id : new_uuid();
+        a.id = n.id ? *n.id : core::new_uuid();
         a.tenant_id = tenant;
         a.parent_id = n.parent_id;
         a.label = n.label;
@@ -246,16 +335,22 @@ class SqliteStore final : public Store {
             st.bind(base + 10, core::to_json(emotion_to_json(a.emotion)));
             st.bind(base + 11, a.policy).bind(base + 12, now);
           });
-      if (rc == SQLITE_CONSTRAINT)
+      if (rc == SQLITE_CONSTRAINT) {
+        if (sqlite3_extended_errcode(db()) == SQLITE_CONSTRAINT_FOREIGNKEY)
+          return make_error(code::kNotFound, "no tenant " + tenant);
         return make_error(code::kConflict, "an agent with one of these ids already exists", "id");
+      }
       if (rc != SQLITE_DONE) return db_error("insert agent");
       next_agent_seq_ += static_cast<int64_t>(out.size());
       return out;
-    }, on_commit);
-  }
+      }
 
   Result<Agent> get(const std::string& tenant, const std::string& id, bool include_deleted) override {
     ReadScope read(*this);
+    return do_get(tenant, id, include_deleted);
+  }
+
+  Result<Agent> do_get(const std::string& tenant, const std::string& id, bool include_deleted) {
     auto row = load(tenant, id, include_deleted);
     if (!row) return row.error();
     return std::move(row->agent);
@@ -263,6 +358,10 @@ class SqliteStore final : public Store {
 
   Result<Page<Agent>> list(const std::string& tenant, const AgentQuery& q) override {
     ReadScope read(*this);
+    return do_list(tenant, q);
+  }
+
+  Result<Page<Agent>> do_list(const std::string& tenant, const AgentQuery& q) {
     if (q.limit < 1 || q.limit > 1000)
       return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
     int64_t after = 0;
@@ -318,9 +417,12 @@ class SqliteStore final : public Store {
 
   Result<Agent> update(const std::string& tenant, const std::string& id, const AgentPatch& patch,
                        const OnCommit<Agent>& on_commit) override {
+    return write([&] { return do_update(tenant, id, patch); }, on_commit);
+  }
+
+  Result<Agent> do_update(const std::string& tenant, const std::string& id, const AgentPatch& patch) {
     if (patch.mem_state)
       if (auto s = validate_mem_state(*patch.mem_state); !s) return s.error();
-    return write([&]() -> Result<Agent> {
     auto row = load(tenant, id, false);
     if (!row) return row.error();
     Agent& a = row->agent;
@@ -333,13 +435,16 @@ class SqliteStore final : public Store {
     st.bind(3, core::to_json(emotion_to_json(a.emotion))).bind(4, a.policy).bind(5, row->seq);
     if (st.step() != SQLITE_DONE) return db_error("update agent");
     return std::move(a);
-    }, on_commit);
-  }
+      }
 
   Result<MoveResult> move(const std::string& tenant, const std::string& id,
                           const std::optional<std::string>& new_parent,
                           const OnCommit<MoveResult>& on_commit) override {
-    return write([&]() -> Result<MoveResult> {
+    return write([&] { return do_move(tenant, id, new_parent); }, on_commit);
+  }
+
+  Result<MoveResult> do_move(const std::string& tenant, const std::string& id,
+                             const std::optional<std::string>& new_parent) {
     auto row = load(tenant, id, false);
     if (!row) return row.error();
     std::string new_path = row->agent.label, new_key = "." + std::to_string(row->seq) + ".";
@@ -379,12 +484,15 @@ class SqliteStore final : public Store {
     result.agent.parent_id = new_parent;
     result.agent.path = new_path;
     return result;
-    }, on_commit);
-  }
+      }
 
   Result<std::vector<Agent>> remove(const std::string& tenant, const std::string& id, bool subtree,
                                     int64_t now, const OnCommit<std::vector<Agent>>& on_commit) override {
-    return write([&]() -> Result<std::vector<Agent>> {
+    return write([&] { return do_remove(tenant, id, subtree, now); }, on_commit);
+  }
+
+  Result<std::vector<Agent>> do_remove(const std::string& tenant, const std::string& id, bool subtree,
+                                       int64_t now) {
     auto row = load(tenant, id, false);
     if (!row) return row.error();
     std::vector<Agent> removed;
@@ -402,6 +510,20 @@ class SqliteStore final : public Store {
       st.bind(1, now).bind(2, tenant).bind(3, row->tree_key).bind(4, range_end(row->tree_key));
       if (st.step() != SQLITE_DONE) return db_error("delete subtree");
     } else {
+      // The tree invariant: no live agent under a deleted one.
+      // Any live descendant means a live child (the invariant held before).
+      Stmt kids = prepare(
+          "SELECT id FROM agent WHERE tenant_id = ? AND tree_key > ? AND tree_key < ? AND "
+          "deleted_at IS NULL LIMIT 1");
+      kids.bind(1, tenant).bind(2, row->tree_key).bind(3, range_end(row->tree_key));
+      int rc = kids.step();
+      if (rc == SQLITE_ROW)
+        return make_error(code::kConflict,
+                          "agent " + id +
+                              " has live child agents: delete the whole subtree (subtree=true) or "
+                              "move its children first",
+                          "subtree");
+      if (rc != SQLITE_DONE) return db_error("look for children");
       Stmt st = prepare("UPDATE agent SET deleted_at = ? WHERE seq = ?");
       st.bind(1, now).bind(2, row->seq);
       if (st.step() != SQLITE_DONE) return db_error("delete agent");
@@ -409,22 +531,26 @@ class SqliteStore final : public Store {
     }
     for (Agent& a : removed) a.deleted_at_ms = now;
     return removed;
-    }, on_commit);
-  }
+      }
 
   Result<std::vector<CognitionEvent>> append_events(
       const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events,
       const OnCommit<std::vector<CognitionEvent>>& on_commit) override {
-    return write([&]() -> Result<std::vector<CognitionEvent>> {
+    return write([&] { return do_append_events(tenant, agent_id, events); }, on_commit);
+  }
+
+  Result<std::vector<CognitionEvent>> do_append_events(const std::string& tenant,
+                                                       const std::string& agent_id,
+                                                       std::span<const NewEvent> events) {
     auto row = load_place(tenant, agent_id);
     if (!row) return row.error();
     if (row->deleted) return make_error(code::kNotFound, "agent " + agent_id + " is deleted");
     std::vector<CognitionEvent> out;
     out.reserve(events.size());
-    int64_t now = now_ms();
+    int64_t now = core::now_ms();
     for (const NewEvent& n : events) {
       CognitionEvent e;
-      e.id = new_uuid();
+      e.id = core::new_uuid();
       e.tenant_id = tenant;
       e.agent_id = agent_id;
       e.type = n.type;
@@ -441,12 +567,16 @@ class SqliteStore final : public Store {
                          });
     if (rc != SQLITE_DONE) return db_error("insert cognition event");
     return out;
-    }, on_commit);
-  }
+      }
 
   Result<Page<CognitionEvent>> list_events(const std::string& tenant, const std::string& agent_id,
                                            const EventQuery& q) override {
     ReadScope read(*this);
+    return do_list_events(tenant, agent_id, q);
+  }
+
+  Result<Page<CognitionEvent>> do_list_events(const std::string& tenant, const std::string& agent_id,
+                                              const EventQuery& q) {
     if (q.limit < 1 || q.limit > 1000)
       return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
     auto row = load_place(tenant, agent_id);
@@ -506,7 +636,7 @@ class SqliteStore final : public Store {
       Stmt st = prepare(
           "INSERT INTO policy_module (tenant_id, id, source, updated_at) VALUES (?,?,?,?) "
           "ON CONFLICT (tenant_id, id) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at");
-      st.bind(1, tenant).bind(2, module.id).bind(3, module.source).bind(4, now_ms());
+      st.bind(1, tenant).bind(2, module.id).bind(3, module.source).bind(4, core::now_ms());
       if (st.step() != SQLITE_DONE) return db_error("store policy");
       return true;
     }, OnCommit<bool>());
@@ -541,7 +671,7 @@ class SqliteStore final : public Store {
       Stmt st = prepare(
           "INSERT INTO policy_data (tenant_id, document, updated_at) VALUES (?,?,?) "
           "ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at");
-      st.bind(1, tenant).bind(2, json).bind(3, now_ms());
+      st.bind(1, tenant).bind(2, json).bind(3, core::now_ms());
       if (st.step() != SQLITE_DONE) return db_error("store policy data");
       return true;
     }, OnCommit<bool>());
@@ -608,11 +738,11 @@ class SqliteStore final : public Store {
         st.bind(1, core::to_json(goals_to_json(r->agent.goals))).bind(2, r->seq);
         if (st.step() != SQLITE_DONE) return db_error("update agent goals");
       }
-      int64_t now = now_ms();
+      int64_t now = core::now_ms();
       for (auto [row, n] :
            {std::pair{&*giver, &events->first}, std::pair{&*taker, &events->second}}) {
         CognitionEvent e;
-        e.id = new_uuid();
+        e.id = core::new_uuid();
         e.tenant_id = tenant;
         e.agent_id = row->agent.id;
         e.type = n->type;
@@ -633,6 +763,253 @@ class SqliteStore final : public Store {
     }, on_commit);
   }
 
+  // ---- transactions ----
+
+  Status transact(const std::string& tenant, const TransactionBody& body,
+                  const std::function<void()>& on_commit) override {
+    OnCommit<bool> hook;
+    if (on_commit) hook = [&on_commit](const bool&) { on_commit(); };
+    auto r = write([&]() -> Result<bool> {
+      Tx tx(*this, tenant);
+      if (auto s = body(tx); !s) return s.error();
+      return true;
+    }, hook);
+    if (!r) return r.error();
+    return {};
+  }
+
+  // ---- detections and responses ----
+
+  Result<Detection> get_detection(const std::string& tenant, const std::string& id) override {
+    ReadScope read(*this);
+    Stmt st = prepare(std::string(kDetectionSelect) + " WHERE tenant_id = ? AND id = ?");
+    st.bind(1, tenant).bind(2, id);
+    int rc = st.step();
+    if (rc == SQLITE_ROW) return read_detection(st).first;
+    if (rc == SQLITE_DONE) return make_error(code::kNotFound, "no detection " + id);
+    return db_error("read detection");
+  }
+
+  Result<Page<Detection>> list_detections(const std::string& tenant, const DetectionQuery& q) override {
+    if (q.limit < 1 || q.limit > 1000)
+      return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
+    int64_t cursor = 0;
+    if (q.cursor) {
+      auto c = parse_cursor(*q.cursor);
+      if (!c) return c.error();
+      cursor = *c;
+    }
+    std::string sql = std::string(kDetectionSelect) + " WHERE tenant_id = ?1";
+    if (q.agent_id) sql += " AND agent_id = ?2";
+    if (q.technique) sql += " AND (technique = ?3 OR technique LIKE ?4)";
+    if (q.since_ms) sql += " AND ts >= ?5";
+    if (q.until_ms) sql += " AND ts < ?6";
+    if (q.cursor) sql += " AND seq < ?7";
+    sql += " ORDER BY seq DESC LIMIT ?8";
+    ReadScope read(*this);
+    Stmt st = prepare(sql);
+    st.bind(1, tenant);
+    if (q.agent_id) st.bind(2, *q.agent_id);
+    if (q.technique) st.bind(3, *q.technique).bind(4, *q.technique + ".%");
+    if (q.since_ms) st.bind(5, *q.since_ms);
+    if (q.until_ms) st.bind(6, *q.until_ms);
+    if (q.cursor) st.bind(7, cursor);
+    st.bind(8, static_cast<int64_t>(q.limit + 1));
+    Page<Detection> page;
+    int rc;
+    int64_t last_seq = 0;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      if (page.items.size() == q.limit) {
+        page.next_cursor = std::to_string(last_seq);
+        break;
+      }
+      auto [d, seq] = read_detection(st);
+      last_seq = seq;
+      page.items.push_back(std::move(d));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error("list detections");
+    return page;
+  }
+
+  Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
+                                                         const std::string& agent_id) override {
+    ReadScope read(*this);
+    Stmt st = prepare(
+        "SELECT id, tenant_id, agent_id, technique, detection_id, image, policy, sandbox, "
+        "created_at FROM counter_agent WHERE tenant_id = ? AND agent_id = ? ORDER BY created_at");
+    st.bind(1, tenant).bind(2, agent_id);
+    std::vector<CounterAgentRecord> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                     st.text(6), st.json(7), st.integer(8)});
+    }
+    if (rc != SQLITE_DONE) return db_error("list counter-agents");
+    return out;
+  }
+
+  Result<std::vector<Containment>> active_containments(int64_t now) override {
+    ReadScope read(*this);
+    Stmt st = prepare(
+        "SELECT tenant_id, agent_id, kind, counter_agent_id, technique, since, until FROM "
+        "containment WHERE until > ? ORDER BY seq");
+    st.bind(1, now);
+    std::vector<Containment> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5),
+                     st.integer(6)});
+    }
+    if (rc != SQLITE_DONE) return db_error("list containments");
+    return out;
+  }
+
+  Result<std::vector<ActionRecord>> actions(const std::string& tenant,
+                                            const std::string& detection_id) override {
+    ReadScope read(*this);
+    Stmt st = prepare(
+        "SELECT tenant_id, counter_agent_id, agent_id, detection_id, action, status, detail, ts "
+        "FROM response_action WHERE tenant_id = ? AND detection_id = ? ORDER BY seq");
+    st.bind(1, tenant).bind(2, detection_id);
+    std::vector<ActionRecord> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                     st.json(6), st.integer(7)});
+    }
+    if (rc != SQLITE_DONE) return db_error("list response actions");
+    return out;
+  }
+
+  Result<std::vector<Evidence>> evidence(const std::string& tenant, const std::string& agent_id) override {
+    ReadScope read(*this);
+    Stmt st = prepare(
+        "SELECT id, tenant_id, agent_id, detection_id, counter_agent_id, snapshot, ts FROM "
+        "evidence WHERE tenant_id = ? AND agent_id = ? ORDER BY ts");
+    st.bind(1, tenant).bind(2, agent_id);
+    std::vector<Evidence> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.json(5),
+                     st.integer(6)});
+    }
+    if (rc != SQLITE_DONE) return db_error("list evidence");
+    return out;
+  }
+
+  Result<std::vector<Decision>> decisions(const std::string& tenant, const std::string& agent_id) override {
+    ReadScope read(*this);
+    Stmt st = prepare(
+        "SELECT tenant_id, agent_id, subject, decision, reason, ts FROM egress_decision WHERE "
+        "tenant_id = ? AND agent_id = ? ORDER BY seq");
+    st.bind(1, tenant).bind(2, agent_id);
+    std::vector<Decision> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5)});
+    }
+    if (rc != SQLITE_DONE) return db_error("list decisions");
+    return out;
+  }
+
+  // Writes of the detection tables, inside a write (transaction) only.
+  Status do_add_detections(const std::string& tenant, const std::vector<Detection>& ds) {
+    for (const auto& d : ds) {
+      if (d.tenant_id != tenant) return wrong_tenant("detection", d.tenant_id, tenant);
+      Stmt st = prepare(
+          "INSERT INTO detection (id, tenant_id, agent_id, technique, tactic, rules, event, "
+          "ts, counter_agent_id) VALUES (?,?,?,?,?,?,?,?,?)");
+      st.bind(1, d.id).bind(2, tenant).bind(3, d.agent_id).bind(4, d.technique);
+      st.bind(5, d.tactic).bind(6, core::to_json(strings_json(d.rules)));
+      st.bind(7, core::to_json(d.event)).bind(8, d.ts_ms);
+      if (d.counter_agent_id) st.bind(9, *d.counter_agent_id); else st.bind_null(9);
+      if (st.step() != SQLITE_DONE) return db_error("insert detection");
+    }
+    return {};
+  }
+
+  Status do_set_counter_agent(const std::string& tenant, const std::string& detection_id,
+                              const std::string& counter_agent_id) {
+    Stmt st = prepare("UPDATE detection SET counter_agent_id = ? WHERE tenant_id = ? AND id = ?");
+    st.bind(1, counter_agent_id).bind(2, tenant).bind(3, detection_id);
+    if (st.step() != SQLITE_DONE) return db_error("link detection to its counter-agent");
+    if (sqlite3_changes(db()) == 0) return make_error(code::kNotFound, "no detection " + detection_id);
+    return {};
+  }
+
+  Status do_record_response(const std::string& tenant, const ResponseRecord& r) {
+    const CounterAgentRecord& c = r.counter_agent;
+    if (c.tenant_id != tenant) return wrong_tenant("counter-agent", c.tenant_id, tenant);
+    Stmt st = prepare(
+        "INSERT INTO counter_agent (id, tenant_id, agent_id, technique, detection_id, image, "
+        "policy, sandbox, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    st.bind(1, c.id).bind(2, tenant).bind(3, c.agent_id).bind(4, c.technique);
+    st.bind(5, c.detection_id).bind(6, c.image).bind(7, c.policy);
+    st.bind(8, core::to_json(c.sandbox)).bind(9, c.created_at_ms);
+    if (st.step() != SQLITE_DONE) return db_error("insert counter_agent");
+    if (auto s = do_set_counter_agent(tenant, c.detection_id, c.id); !s) return s;
+    for (const auto& k : r.containments) {
+      Stmt ins = prepare(
+          "INSERT INTO containment (tenant_id, agent_id, kind, counter_agent_id, technique, "
+          "since, until) VALUES (?,?,?,?,?,?,?)");
+      ins.bind(1, tenant).bind(2, k.agent_id).bind(3, k.kind).bind(4, k.counter_agent_id);
+      ins.bind(5, k.technique).bind(6, k.since_ms).bind(7, k.until_ms);
+      if (ins.step() != SQLITE_DONE) return db_error("insert containment");
+    }
+    for (const auto& e : r.evidence) {
+      Stmt ins = prepare(
+          "INSERT INTO evidence (id, tenant_id, agent_id, detection_id, counter_agent_id, "
+          "snapshot, ts) VALUES (?,?,?,?,?,?,?)");
+      ins.bind(1, e.id).bind(2, tenant).bind(3, e.agent_id).bind(4, e.detection_id);
+      ins.bind(5, e.counter_agent_id).bind(6, core::to_json(e.snapshot)).bind(7, e.ts_ms);
+      if (ins.step() != SQLITE_DONE) return db_error("insert evidence");
+    }
+    for (const auto& a : r.actions) {
+      Stmt ins = prepare(
+          "INSERT INTO response_action (tenant_id, counter_agent_id, agent_id, detection_id, "
+          "action, status, detail, ts) VALUES (?,?,?,?,?,?,?,?)");
+      ins.bind(1, tenant).bind(2, a.counter_agent_id).bind(3, a.agent_id);
+      ins.bind(4, a.detection_id).bind(5, a.action).bind(6, a.status);
+      ins.bind(7, core::to_json(a.detail)).bind(8, a.ts_ms);
+      if (ins.step() != SQLITE_DONE) return db_error("insert response_action");
+    }
+    return {};
+  }
+
+  Status do_add_decision(const std::string& tenant, const Decision& d) {
+    if (d.tenant_id != tenant) return wrong_tenant("decision", d.tenant_id, tenant);
+    Stmt st = prepare(
+        "INSERT INTO egress_decision (tenant_id, agent_id, subject, decision, reason, ts) "
+        "VALUES (?,?,?,?,?,?)");
+    st.bind(1, tenant).bind(2, d.agent_id).bind(3, d.subject).bind(4, d.decision);
+    st.bind(5, d.reason).bind(6, d.ts_ms);
+    if (st.step() != SQLITE_DONE) return db_error("insert decision");
+    return {};
+  }
+
+  Result<Tenant> create_tenant(const std::string& id, const std::string& name) override {
+    if (auto s = validate_tenant_id(id); !s) return s.error();
+    if (name.size() > 256) return make_error(code::kInvalidArgument, "name longer than 256 bytes", "name");
+    Tenant t{id, name.empty() ? id : name, core::now_ms()};
+    return write([&]() -> Result<Tenant> {
+      Stmt st = prepare("INSERT INTO tenant (id, name, created_at) VALUES (?,?,?) ON CONFLICT (id) DO NOTHING");
+      st.bind(1, t.id).bind(2, t.name).bind(3, t.created_at_ms);
+      if (st.step() != SQLITE_DONE) return db_error("create tenant");
+      if (sqlite3_changes(db()) == 0) return make_error(code::kConflict, "tenant " + id + " exists", "id");
+      return t;
+    }, OnCommit<Tenant>());
+  }
+
+  Result<std::vector<Tenant>> list_tenants() override {
+    ReadScope read(*this);
+    Stmt st = prepare("SELECT id, name, created_at FROM tenant ORDER BY id");
+    std::vector<Tenant> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back({st.text(0), st.text(1), st.integer(2)});
+    if (rc != SQLITE_DONE) return db_error("list tenants");
+    return out;
+  }
+
   Result<int64_t> count_agents(const std::string& tenant) override {
     ReadScope read(*this);
     Stmt st = prepare("SELECT count(*) FROM agent WHERE tenant_id = ? AND deleted_at IS NULL");
@@ -642,6 +1019,109 @@ class SqliteStore final : public Store {
   }
 
  private:
+
+  // A transaction's view of the store: the do_* operations on the writer's
+  // connection, inside the write() that runs the body.
+  class Tx final : public Transaction {
+   public:
+    Tx(SqliteStore& s, const std::string& tenant) : s_(s), tenant_(tenant) {}
+    const std::string& tenant() const override { return tenant_; }
+    Result<std::vector<Agent>> spawn(std::span<const NewAgent> agents) override {
+      return s_.nested([&] { return s_.do_spawn(tenant_, agents); });
+    }
+    Result<Agent> get(const std::string& id, bool include_deleted) override {
+      return s_.do_get(tenant_, id, include_deleted);
+    }
+    Result<Page<Agent>> list(const AgentQuery& q) override { return s_.do_list(tenant_, q); }
+    Result<Agent> update(const std::string& id, const AgentPatch& patch) override {
+      return s_.nested([&] { return s_.do_update(tenant_, id, patch); });
+    }
+    Result<MoveResult> move(const std::string& id, const std::optional<std::string>& new_parent) override {
+      return s_.nested([&] { return s_.do_move(tenant_, id, new_parent); });
+    }
+    Result<std::vector<Agent>> remove(const std::string& id, bool subtree, int64_t now) override {
+      return s_.nested([&] { return s_.do_remove(tenant_, id, subtree, now); });
+    }
+    Result<std::vector<CognitionEvent>> append_events(const std::string& agent_id,
+                                                      std::span<const NewEvent> events) override {
+      return s_.nested([&] { return s_.do_append_events(tenant_, agent_id, events); });
+    }
+    Result<Page<CognitionEvent>> list_events(const std::string& agent_id, const EventQuery& q) override {
+      return s_.do_list_events(tenant_, agent_id, q);
+    }
+    Status add_detections(const std::vector<Detection>& ds) override {
+      return s_.nested([&] { return s_.do_add_detections(tenant_, ds); });
+    }
+    Status set_counter_agent(const std::string& detection_id, const std::string& counter_agent_id) override {
+      return s_.nested([&] { return s_.do_set_counter_agent(tenant_, detection_id, counter_agent_id); });
+    }
+    Status record_response(const ResponseRecord& r) override {
+      return s_.nested([&] { return s_.do_record_response(tenant_, r); });
+    }
+    Status add_decision(const Decision& d) override {
+      return s_.nested([&] { return s_.do_add_decision(tenant_, d); });
+    }
+
+   private:
+    SqliteStore& s_;
+    const std::string& tenant_;
+  };
+
+  // One operation of a transaction under its own savepoint: a failed one
+  // leaves nothing behind, and the body may go on with the others.
+  template <typename F>
+  auto nested(F&& f) -> decltype(f()) {
+    const int64_t seq_before = next_agent_seq_;
+    if (auto s = exec("SAVEPOINT tx_op"); !s) return s.error();
+    auto r = f();
+    if (!r) {
+      (void)exec("ROLLBACK TO tx_op");
+      next_agent_seq_ = seq_before;
+    }
+    (void)exec("RELEASE tx_op");
+    return r;
+  }
+
+  static constexpr const char* kDetectionSelect =
+      "SELECT id, tenant_id, agent_id, technique, tactic, rules, event, ts, counter_agent_id, seq "
+      "FROM detection";
+
+  static std::pair<Detection, int64_t> read_detection(const Stmt& st) {
+    Detection d;
+    d.id = st.text(0);
+    d.tenant_id = st.text(1);
+    d.agent_id = st.text(2);
+    d.technique = st.text(3);
+    d.tactic = st.text(4);
+    Value rules = st.json(5);
+    if (rules.is_array()) {
+      for (const auto& r : rules.as_array())
+        if (r.is_string()) d.rules.push_back(r.as_string());
+    }
+    d.event = st.json(6);
+    d.ts_ms = st.integer(7);
+    if (!st.is_null(8)) d.counter_agent_id = st.text(8);
+    return {std::move(d), st.integer(9)};
+  }
+
+  static Error wrong_tenant(const char* what, const std::string& row, const std::string& tenant) {
+    return make_error(code::kInvalidArgument,
+                      std::string(what) + " of tenant '" + row + "' written in a transaction of tenant '" +
+                          tenant + "'",
+                      "tenant_id");
+  }
+
+  static Result<int64_t> parse_cursor(const std::string& cursor) {
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(cursor, &used);
+      if (used != cursor.size() || v < 0) throw std::invalid_argument("cursor");
+      return v;
+    } catch (const std::exception&) {
+      return make_error(code::kInvalidArgument, "malformed cursor", "cursor");
+    }
+  }
+
   // Group commit. A write runs inside the open group transaction under its own
   // savepoint (a failed write rolls back alone). The writer that finds no other
   // writer queued commits the group (one fsync for all of them) and wakes the
@@ -915,4 +1395,4 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   return std::unique_ptr<Store>(std::move(store));
 }
 
-}  // namespace genesis::registry
+}  // namespace genesis::storage
