@@ -48,7 +48,7 @@ void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules
     return Response::json(200, p->to_json());
   });
 
-  router.add("PUT", "/v1/playbooks/{technique}", [&detector](Request& req) {
+  add_default_tenant_route(router, "PUT", "/v1/playbooks/{technique}", [&detector](Request& req) {
     auto doc = req.json();
     if (!doc) return error_response(doc.error());
     if (doc->is_object() && doc->find("technique") == nullptr) doc->set("technique", req.params["technique"]);
@@ -76,7 +76,7 @@ void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules
   // Body: Rego source of package mitre (or mitre.*). Stored with OPA's modules
   // (also visible at /v1/policies), so it survives restarts. A module that does
   // not compile is refused with OPA's error code and the running set stays.
-  router.add("PUT", "/v1/attack/policies/{name*}", [&policies](Request& req) {
+  add_default_tenant_route(router, "PUT", "/v1/attack/policies/{name*}", [&policies](Request& req) {
     auto package = policy::module_package(req.body, req.params["name"]);
     if (!package) return error_response(package.error());
     if (!detect::is_mapping_package(*package)) {
@@ -91,7 +91,7 @@ void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules
     return Response::json(200, core::Object{{"id", req.params["name"]}});
   });
 
-  router.add("DELETE", "/v1/attack/policies/{name*}", [&policies](Request& req) {
+  add_default_tenant_route(router, "DELETE", "/v1/attack/policies/{name*}", [&policies](Request& req) {
     std::vector<core::Error> errors;
     if (auto st = policies.remove(req.params["name"], &errors); !st) {
       return error_response(errors.empty() ? st.error() : errors.front());

@@ -213,6 +213,19 @@ core::Result<PValue> set_at(const PValue& base, const std::vector<std::string>& 
 
 const char* code_conflict() { return core::code::kConflict; }
 
+// The policy set is one per daemon, kept in the default tenant, until each
+// tenant has its own: another tenant may neither read nor change it.
+void add_default_tenant_route(Router& router, std::string method, std::string pattern, Handler h) {
+  router.add(std::move(method), std::move(pattern), [h = std::move(h)](Request& req) {
+    if (req.tenant != registry::kDefaultTenant)
+      return error_response(core::make_error(
+          core::code::kForbidden,
+          "the policy set is shared by this genesisd and managed in the default tenant; tenant '" +
+              req.tenant + "' has no policy set of its own yet"));
+    return h(req);
+  });
+}
+
 core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     Router& router, registry::Store& store, std::map<std::string, std::string> shipped) {
   auto st = std::make_shared<PolicyState>();
@@ -261,7 +274,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     st->data = std::move(*doc);
   }
 
-  router.add("GET", "/v1/policies", [st](Request&) {
+  add_default_tenant_route(router, "GET", "/v1/policies", [st](Request&) {
     std::lock_guard<std::mutex> lock(st->mu);
     core::Array list;
     for (const auto& [id, src] : st->with_shipped(st->modules)) {
@@ -269,7 +282,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     }
     return Response::json(200, core::Object{{"result", std::move(list)}});
   });
-  router.add("GET", "/v1/policies/{id*}", [st](Request& req) {
+  add_default_tenant_route(router, "GET", "/v1/policies/{id*}", [st](Request& req) {
     std::lock_guard<std::mutex> lock(st->mu);
     auto all = st->with_shipped(st->modules);
     auto it = all.find(req.params["id"]);
@@ -278,7 +291,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second},
                                                                      {"shipped", st->modules.count(it->first) == 0}}}});
   });
-  router.add("PUT", "/v1/policies/{id*}", [st](Request& req) {
+  add_default_tenant_route(router, "PUT", "/v1/policies/{id*}", [st](Request& req) {
     std::vector<core::Error> errors;
     if (auto s = st->put(req.params["id"], req.body, &errors); !s) {
       if (s.error().code == core::code::kUnavailable) return opa_error(500, "internal_error", s.error().message);
@@ -286,7 +299,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     }
     return Response::json(200, core::Object{});
   });
-  router.add("DELETE", "/v1/policies/{id*}", [st](Request& req) {
+  add_default_tenant_route(router, "DELETE", "/v1/policies/{id*}", [st](Request& req) {
     std::vector<core::Error> errors;
     if (auto s = st->remove(req.params["id"], &errors); !s) {
       if (s.error().code == core::code::kNotFound)
@@ -317,10 +330,10 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     }
     return evaluate(*st, req, input);
   };
-  router.add("GET", "/v1/data", get);
-  router.add("GET", "/v1/data/{path*}", get);
-  router.add("POST", "/v1/data", post);
-  router.add("POST", "/v1/data/{path*}", post);
+  add_default_tenant_route(router, "GET", "/v1/data", get);
+  add_default_tenant_route(router, "GET", "/v1/data/{path*}", get);
+  add_default_tenant_route(router, "POST", "/v1/data", post);
+  add_default_tenant_route(router, "POST", "/v1/data/{path*}", post);
 
   // The document after setting (v) or deleting (nullptr) the one at `path`.
   auto apply = [](const PValue& base, const std::vector<std::string>& path, const PValue* v) -> core::Result<PValue> {
@@ -348,18 +361,18 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     if (!nd) return refused(nd.error());
     return commit(std::move(*nd));
   };
-  router.add("PUT", "/v1/data/{path*}", [write](Request& req) {
+  add_default_tenant_route(router, "PUT", "/v1/data/{path*}", [write](Request& req) {
     auto v = policy::parse_json(req.body);
     if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
     return write(req, &*v);
   });
-  router.add("PUT", "/v1/data", [write](Request& req) {
+  add_default_tenant_route(router, "PUT", "/v1/data", [write](Request& req) {
     auto v = policy::parse_json(req.body);
     if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
     return write(req, &*v);
   });
-  router.add("DELETE", "/v1/data/{path*}", [write](Request& req) { return write(req, nullptr); });
-  router.add("PATCH", "/v1/data/{path*}", [st, apply, refused, commit](Request& req) {
+  add_default_tenant_route(router, "DELETE", "/v1/data/{path*}", [write](Request& req) { return write(req, nullptr); });
+  add_default_tenant_route(router, "PATCH", "/v1/data/{path*}", [st, apply, refused, commit](Request& req) {
     // JSON Patch (add / remove / replace) relative to the document at path,
     // applied all or nothing.
     auto ops = policy::parse_json(req.body);

@@ -24,6 +24,10 @@ void add_health_routes(Router& router, Metrics& metrics);
 // GET/POST /v1/tenants, and the resolver that gives every request its tenant
 // (X-Genesis-Tenant; an unknown tenant is refused). server/tenants.cc.
 core::Status add_tenant_routes(Router& router, registry::Store& store);
+
+// A route only the default tenant may use (the daemon-wide policy set,
+// playbooks and ATT&CK rules; 403 for any other tenant). server/policies.cc.
+void add_default_tenant_route(Router& router, std::string method, std::string pattern, Handler h);
 // /v1/agents...
 void add_agent_routes(Router& router, registry::Registry& registry);
 // /v1/agents/{id}/events

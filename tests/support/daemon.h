@@ -37,8 +37,8 @@ inline std::filesystem::path make_temp_dir(const std::string& prefix) {
 class Daemon {
  public:
   // Starts genesisd on a store in `dir` (a fresh temp dir when empty): SQLite
-  // there, or the store at `store_url` (postgresql://...; its detection tables
-  // then stay in SQLite in `dir`, see apps/genesisd --detect-store).
+  // there, or the store at `store_url` (postgresql://...; genesisd then runs
+  // without the detector, whose tables are SQLite-only so far).
   explicit Daemon(std::filesystem::path dir = {}, std::vector<std::string> extra_args = {},
                   std::string store_url = {}) {
     dir_ = dir.empty() ? make_temp_dir("genesisd") : dir;
@@ -80,10 +80,6 @@ class Daemon {
       close(fds[0]);
       close(fds[1]);
       std::vector<std::string> args = {GENESISD_PATH, "--listen", "127.0.0.1:0", "--store", store};
-      if (!store_url_.empty()) {
-        args.push_back("--detect-store");
-        args.push_back("sqlite:" + (dir_ / "detect.db").string());
-      }
       args.insert(args.end(), extra_.begin(), extra_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
