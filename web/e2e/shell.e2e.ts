@@ -232,12 +232,31 @@ describe('fleet view', () => {
     await waitForAgent(page, child.id);
     const other = await openShell(ctx, daemon.url);
     await other.waitForFunction((c) => window.__genesis.model.nodes.has(c), child.id);
+    // The other tab's own agent reheats this tab's layout when it arrives: aim after that.
+    await waitForAgent(page, await other.evaluate(() => window.__genesis.agentId!));
     await waitForRest(page);
+    // The drag must start on the child and end on the parent, not on a neighbour.
+    const hits = await page.evaluate(
+      ([c, p]) => {
+        const v = window.__genesis.view!;
+        const at = (id: string) => {
+          const s = v.screenOf(id)!;
+          const r = v.canvas.getBoundingClientRect();
+          return v.pick(s.x - r.left, s.y - r.top)?.agent.id;
+        };
+        return [at(c!), at(p!)];
+      },
+      [child.id, parent.id],
+    );
+    expect(hits).toEqual([child.id, parent.id]);
     await drag(page, child.id, parent.id);
     const moved = await poll(
       () => api(daemon.url, 'GET', `/v1/agents/${child.id}`),
       (r) => r.data.parent_id === parent.id,
-    );
+    ).catch(async (e: Error) => {
+      const toast = await page.locator('#toast').textContent();
+      throw new Error(`${e.message}; last toast: ${JSON.stringify(toast)}`);
+    });
     expect(moved.data.path).toContain('new-parent');
     // The view got the move from the mesh and now draws the edge.
     await page.waitForFunction(

@@ -44,8 +44,9 @@ function apply(m: ToWorker): void {
       break;
     }
     case 'pin':
+      // No reheat while a node is dragged: the rest of the layout holds still, so the node
+      // the user aims at is not pushed away by the dragged one. Dropping reheats.
       k.pin(m.index, m.x, m.y, m.z);
-      k.reheat(0.3);
       forcePost = true;
       break;
     case 'unpin':
