@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "auth/auth.h"
+#include "config/config.h"
 #include "emotion/engine.h"
 #include "mesh/mesh.h"
 #include "registry/registry.h"
@@ -21,18 +22,6 @@
 
 namespace {
 
-struct Config {
-  std::string listen = "127.0.0.1:8000";
-  std::string store = "sqlite:data/genesis.db";
-  std::string web_dir;
-  std::string emotion_model;  // empty: the shipped weights
-  int threads = 0;
-  std::string attack_catalogue;  // empty: the shipped share/attack/catalogue.json
-  std::string playbooks;         // empty: the shipped playbooks/
-  std::string mitre_policies;    // empty: the shipped policies/mitre/
-  std::string alert_webhook;     // empty: alerts go to the alert stream only
-};
-
 int fail(const std::string& step, const genesis::core::Error& e) {
   std::fprintf(stderr, "genesisd: %s: %s\n", step.c_str(), e.to_string().c_str());
   return 1;
@@ -42,20 +31,27 @@ int fail(const std::string& step, const genesis::core::Error& e) {
 
 int main(int argc, char** argv) {
   using namespace genesis;
-  // 1. Load configuration.
-  Config cfg;
+  // 1. Load configuration: flags > GENESIS_* environment > --config file >
+  // defaults (src/config, docs/configuration.md); every error names its key.
+  config::Inputs inputs;
+  bool check_only = false;
   CLI::App app{"genesisd - the Genesis control plane daemon"};
-  app.add_option("--listen", cfg.listen, "host:port to serve HTTP and WebSocket on (port 0: any free port)");
-  app.add_option("--store", cfg.store, "store URL: sqlite:PATH or postgresql://USER@HOST:PORT/DB (docs/architecture.md)");
-  app.add_option("--web", cfg.web_dir, "directory of the built browser shell to serve at /");
-  app.add_option("--attack-catalogue", cfg.attack_catalogue, "ATT&CK catalogue JSON (default: the shipped one)");
-  app.add_option("--playbooks", cfg.playbooks, "playbook directory (default: the shipped playbooks/)");
-  app.add_option("--mitre-policies", cfg.mitre_policies, "ATT&CK mapping Rego directory (default: policies/mitre)");
-  app.add_option("--alert-webhook", cfg.alert_webhook, "http://host:port/path that alert-soc POSTs detections to");
-  app.add_option("--threads", cfg.threads, "worker threads (0: 4 per core, at least 8)");
-  app.add_option("--emotion-model", cfg.emotion_model,
-                 "PAD model weights file (default: the shipped models/emotion.bin)");
+  config::add_flags(app, inputs);
+  app.add_flag("--check-config", check_only, "validate the configuration, print it and exit (0: valid)");
   CLI11_PARSE(app, argc, argv);
+  inputs.env = config::process_environment();
+  std::vector<core::Error> config_errors;
+  auto loaded = config::load(inputs, &config_errors);
+  if (!loaded) {
+    for (const auto& e : config_errors)
+      std::fprintf(stderr, "genesisd: configuration: %s\n", e.to_string().c_str());
+    return 1;
+  }
+  if (check_only) {
+    std::printf("%sgenesisd: configuration ok\n", config::describe(*loaded).c_str());
+    return 0;
+  }
+  config::DaemonConfig cfg = loaded->config;
 
   // 2. Open the store (creating its directory) and migrate its schema.
   if (cfg.store.rfind("sqlite:", 0) == 0) {
@@ -166,7 +162,7 @@ int main(int argc, char** argv) {
   // 5. Start HTTP + WebSocket, say where, and serve until SIGINT/SIGTERM.
   server::ServerOptions opts;
   opts.listen = cfg.listen;
-  opts.web_dir = cfg.web_dir;
+  opts.web_dir = cfg.web;
   opts.threads = cfg.threads;
   server::Server srv(opts, router, metrics, bus);
   auto port = srv.start();

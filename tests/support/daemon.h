@@ -47,6 +47,20 @@ class Daemon {
     store_url_ = std::move(store_url);
     start();
   }
+  // Starts genesisd with exactly `args` (no --listen or --store added): for a
+  // configuration file or an installed layout that says where to listen. It
+  // must listen on 127.0.0.1; `program` defaults to the build's genesisd.
+  static Daemon with_args(std::vector<std::string> args, std::string program = GENESISD_PATH) {
+    return Daemon(std::move(args), std::move(program));
+  }
+  Daemon(Daemon&& o) noexcept
+      : dir_(std::move(o.dir_)), owns_dir_(o.owns_dir_), extra_(std::move(o.extra_)),
+        store_url_(std::move(o.store_url_)), program_(std::move(o.program_)), raw_(o.raw_),
+        pid_(o.pid_), port_(o.port_), stdout_(o.stdout_) {
+    o.owns_dir_ = false;
+    o.pid_ = -1;
+    o.stdout_ = nullptr;
+  }
   ~Daemon() {
     stop(SIGTERM);
     if (owns_dir_) {
@@ -62,7 +76,7 @@ class Daemon {
     // GENESIS_TEST_STORE=postgresql (ctest's "postgres." copy of a suite): the
     // store is a fresh database of the test cluster, one per `dir`, so a
     // restarted daemon finds what the one before it stored.
-    if (store_url_.empty() && std::getenv("GENESIS_TEST_STORE") &&
+    if (!raw_ && store_url_.empty() && std::getenv("GENESIS_TEST_STORE") &&
         std::string(std::getenv("GENESIS_TEST_STORE")) == "postgresql") {
       std::filesystem::path f = dir_ / "store-url";
       std::ifstream in(f);
@@ -79,7 +93,8 @@ class Daemon {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      std::vector<std::string> args = {GENESISD_PATH, "--listen", "127.0.0.1:0", "--store", store};
+      std::vector<std::string> args = {program_};
+      if (!raw_) args.insert(args.end(), {"--listen", "127.0.0.1:0", "--store", store});
       args.insert(args.end(), extra_.begin(), extra_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
@@ -120,10 +135,17 @@ class Daemon {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  Daemon(std::vector<std::string> args, std::string program)
+      : extra_(std::move(args)), program_(std::move(program)), raw_(true) {
+    start();
+  }
+
   std::filesystem::path dir_;
   bool owns_dir_ = false;
   std::vector<std::string> extra_;
   std::string store_url_;
+  std::string program_ = GENESISD_PATH;
+  bool raw_ = false;  // run exactly extra_ (with_args)
   pid_t pid_ = -1;
   int port_ = 0;
   FILE* stdout_ = nullptr;
