@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   server::Metrics metrics;
   server::add_health_routes(router, metrics);
   if (auto s = server::add_tenant_routes(router, reg.store()); !s) return fail("load tenants", s.error());
+  server::add_admin_routes(router, reg.store());
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
   server::add_capability_routes(router, signer, reg);

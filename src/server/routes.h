@@ -71,6 +71,10 @@ void add_emotion_messages(Router& router, emotion::Engine& engine);
 // Mesh messages from peers: "hello", "ping".
 void add_mesh_messages(Router& router, registry::Registry& registry);
 
+// POST /v1/admin/backup: a consistent copy of the whole store while it serves
+// writes (admin.cc; default tenant only).
+void add_admin_routes(Router& router, registry::Store& store);
+
 // Helpers shared by the resource files.
 core::Result<size_t> parse_limit(const Request& req, size_t default_limit, size_t max_limit);
 core::Result<bool> parse_bool(const Request& req, const std::string& name);

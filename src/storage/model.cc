@@ -278,3 +278,14 @@ Value Decision::to_json() const {
 }
 
 }  // namespace genesis::storage
+
+namespace genesis::storage {
+
+// Backends with their own backup tools (PostgreSQL: pg_dump) keep this.
+core::Status Store::backup_to(const std::string&) {
+  return core::make_error(core::code::kUnavailable,
+                          "this store is backed up with its database's own tools (PostgreSQL: "
+                          "pg_dump, docs/operations.md), not through genesisd");
+}
+
+}  // namespace genesis::storage

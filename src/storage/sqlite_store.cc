@@ -6,12 +6,19 @@
 // second, read-only connection, so they see only what is committed and do not
 // wait for a group's fsync. Statements are prepared once per connection and
 // reused. sqlite3* never leaves this file.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -223,6 +230,133 @@ constexpr const char* kAgentColumns =
     "seq, id, tenant_id, parent_id, label, path, tree_key, mem_state, goals, emotion, policy, "
     "created_at, deleted_at";
 
+// One adapter owns a store file: a store (and a restore) holds an exclusive
+// flock on it, so a second genesisd on the same file, or a restore under a
+// running one, is refused instead of corrupting what the first one caches.
+// flock, not SQLite's own POSIX locks, which a connection takes and drops per
+// transaction; the two kinds do not interact on Linux.
+Status lock_file(const std::string& path, int& fd) {
+  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(code::kUnavailable, "cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    fd = -1;
+    if (err == EWOULDBLOCK)
+      return make_error(code::kConflict, "the store " + path +
+                                             " is in use by another process (a running genesisd or a restore)");
+    return make_error(code::kUnavailable, "cannot lock " + path + ": " + std::strerror(err));
+  }
+  return {};
+}
+
+std::string sqlite_error(sqlite3* db, int rc) { return db ? sqlite3_errmsg(db) : sqlite3_errstr(rc); }
+
+// Copies the whole database `from` into `to` with SQLite's online backup API:
+// one step under one read transaction of `from`, so the copy is one consistent
+// snapshot. A backup (to_backup) goes to a new or empty file and leaves it
+// self-contained (rollback journal mode, no -wal beside it); a restore writes
+// into the store file (which its caller has locked) through SQLite, so a
+// failure rolls back and leaves the store as it was.
+Status copy_database(const std::string& from, const std::string& to, bool to_backup) {
+  std::error_code ec;
+  if (to_backup && std::filesystem::exists(to, ec) && std::filesystem::file_size(to, ec) > 0)
+    return make_error(code::kConflict, to + " already holds data");
+  sqlite3* src = nullptr;
+  sqlite3* dst = nullptr;
+  auto close_both = [&] {
+    if (src) sqlite3_close(src);
+    if (dst) sqlite3_close(dst);
+  };
+  int rc = sqlite3_open_v2(from.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = make_error(code::kUnavailable, "cannot open " + from + ": " + sqlite_error(src, rc));
+    close_both();
+    return e;
+  }
+  sqlite3_busy_handler(src, wait_for_lock, nullptr);
+  rc = sqlite3_open_v2(to.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = make_error(code::kUnavailable, "cannot open " + to + ": " + sqlite_error(dst, rc));
+    close_both();
+    return e;
+  }
+  sqlite3_busy_handler(dst, wait_for_lock, nullptr);
+  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+  if (b == nullptr) {
+    Error e = make_error(code::kUnavailable, "cannot start copying " + from + " to " + to + ": " +
+                                                 sqlite3_errmsg(dst));
+    close_both();
+    return e;
+  }
+  // -1: every page in one step, so the source's read transaction (its
+  // snapshot) spans the whole copy. BUSY/LOCKED: a lock not ours yet; retry.
+  for (int attempt = 0;; ++attempt) {
+    rc = sqlite3_backup_step(b, -1);
+    if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && attempt < 100) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    break;
+  }
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    Error e = make_error(code::kUnavailable, "copying " + from + " to " + to + " failed: " + sqlite3_errstr(rc));
+    close_both();
+    return e;
+  }
+  // The copy carries the source's WAL flag; a backup file stands alone.
+  const char* finish = to_backup ? "PRAGMA journal_mode=DELETE" : "PRAGMA wal_checkpoint(TRUNCATE)";
+  if (sqlite3_exec(dst, finish, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Error e = make_error(code::kUnavailable, "finishing " + to + ": " + sqlite3_errmsg(dst));
+    close_both();
+    return e;
+  }
+  close_both();
+  return {};
+}
+
+// What restore checks before it touches the store: a readable SQLite file,
+// SQLite's quick_check passes, a Genesis schema no newer than this binary's.
+Status check_backup(const std::string& file, int64_t latest_schema) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    return make_error(code::kInvalidArgument, "no such backup file: " + file);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto fail = [&](const std::string& why) {
+    if (db) sqlite3_close(db);
+    return make_error(code::kInvalidArgument, file + " is not a Genesis store backup: " + why);
+  };
+  if (rc != SQLITE_OK) return fail(sqlite_error(db, rc));
+  std::string check;
+  rc = sqlite3_exec(
+      db, "PRAGMA quick_check",
+      [](void* out, int, char** values, char**) {
+        if (static_cast<std::string*>(out)->empty() && values[0]) *static_cast<std::string*>(out) = values[0];
+        return 0;
+      },
+      &check, nullptr);
+  if (rc != SQLITE_OK) return fail(sqlite3_errmsg(db));
+  if (check != "ok") return fail("quick_check: " + check);
+  int64_t version = -1;
+  rc = sqlite3_exec(
+      db, "SELECT max(version) FROM schema_version",
+      [](void* out, int, char** values, char**) {
+        if (values[0]) *static_cast<int64_t*>(out) = std::atoll(values[0]);
+        return 0;
+      },
+      &version, nullptr);
+  if (rc != SQLITE_OK || version < 1) return fail("it has no Genesis schema");
+  sqlite3_close(db);
+  if (version > latest_schema)
+    return make_error(code::kInvalidArgument, file + " has store schema version " + std::to_string(version) +
+                                                  ", newer than this genesis (" +
+                                                  std::to_string(latest_schema) + ")");
+  return {};
+}
+
 struct Row {
   int64_t seq = 0;
   std::string tree_key;
@@ -236,6 +370,9 @@ class SqliteStore final : public Store {
       for (auto& [sql, stmt] : c->cache) sqlite3_finalize(stmt);
       if (c->db) sqlite3_close(c->db);
     }
+    // After the connections: closing a descriptor of the file drops the
+    // process's POSIX locks on it, so this one goes last.
+    if (lock_fd_ >= 0) ::close(lock_fd_);
   }
 
   Status open(const std::string& path) {
@@ -252,8 +389,10 @@ class SqliteStore final : public Store {
                                "PRAGMA cache_size=-65536", "PRAGMA mmap_size=268435456"}) {
       if (auto s = exec(pragma); !s) return s;
     }
+    if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return migrate();
+    path_ = path;
+    if (auto s = lock_file(path, lock_fd_); !s) return s;
     if (auto s = migrate(); !s) return s;
-    if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return {};
     rc = sqlite3_open_v2(path.c_str(), &reader_.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK)
       return make_error(code::kUnavailable,
@@ -1330,6 +1469,19 @@ class SqliteStore final : public Store {
     return r;
   }
 
+  // A consistent copy while writers go on: a connection of its own reads one
+  // snapshot (a WAL read transaction: every group committed before it began,
+  // i.e. every acknowledged write) and copies it page by page in one step;
+  // writers keep committing to the WAL meanwhile and are never blocked.
+  Status backup_to(const std::string& dest_path) override {
+    if (path_.empty())
+      return make_error(code::kUnavailable, "an in-memory store has nothing on disk to back up");
+    return copy_database(path_, dest_path, /*to_backup=*/true);
+  }
+
+  std::string path_;  // the file; empty for an in-memory store
+  int lock_fd_ = -1;  // holds flock(LOCK_EX) on the file for the store's life
+
   std::mutex mu_;  // guards everything below
   std::condition_variable committed_;
   std::atomic<int> waiting_writers_{0};
@@ -1393,6 +1545,26 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   auto store = std::make_unique<SqliteStore>();
   if (auto s = store->open(path); !s) return s.error();
   return std::unique_ptr<Store>(std::move(store));
+}
+
+Status restore_sqlite_store(const std::string& backup_file, const std::string& path, bool replace) {
+  if (auto s = check_backup(backup_file, static_cast<int64_t>(std::size(kMigrations))); !s) return s;
+  std::error_code ec;
+  std::filesystem::path target(path);
+  if (std::filesystem::exists(target, ec) && !replace)
+    return make_error(code::kConflict, path + " exists; restoring replaces everything in it (--force)");
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
+  if (!std::filesystem::exists(target, ec)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(code::kUnavailable, "cannot create " + path + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  // Held for the whole copy: a genesisd started meanwhile is refused.
+  int lock_fd = -1;
+  if (auto s = lock_file(path, lock_fd); !s) return s;
+  Status s = copy_database(backup_file, path, /*to_backup=*/false);
+  ::close(lock_fd);
+  return s;
 }
 
 }  // namespace genesis::storage

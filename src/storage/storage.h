@@ -398,7 +398,24 @@ class Store {
                                                        const std::string& agent_id) = 0;
   virtual core::Result<std::vector<Decision>> decisions(const std::string& tenant,
                                                         const std::string& agent_id) = 0;
+
+  // Writes a consistent copy of the whole store (every tenant) to `dest_path`,
+  // a new or empty file, while writes go on: the copy holds every write
+  // acknowledged before the call and is one self-contained file that
+  // restore_sqlite_store takes. Errors: conflict (dest_path holds data),
+  // unavailable (I/O; or the backend has its own tools: PostgreSQL is backed
+  // up with pg_dump, docs/operations.md).
+  virtual core::Status backup_to(const std::string& dest_path);
 };
+
+// Replaces the embedded store at `path` with the backup `backup_file` (from
+// Store::backup_to), offline: refused (conflict) while a store holds `path`
+// open (a running genesisd; SQLite stores lock their file for their life), or
+// when `path` exists and `replace` is false. The backup is checked first (a
+// Genesis store whose schema this binary knows, passing SQLite's quick_check:
+// invalid_argument otherwise) and copied in with SQLite's backup API, so a
+// failure leaves `path` as it was.
+core::Status restore_sqlite_store(const std::string& backup_file, const std::string& path, bool replace);
 
 // ---- opening a store ----
 //
@@ -423,6 +440,8 @@ class Store {
 
 // Opens (creating and migrating as needed) an embedded SQLite store at `path`
 // (":memory:" for a private in-memory one). WAL, foreign keys, synchronous=FULL.
+// A file store locks its file (flock) for its life: a second store on the same
+// file, in any process, is refused (unavailable), since one adapter owns it.
 core::Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 
 struct PostgresOptions {

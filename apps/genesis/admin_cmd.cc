@@ -1,0 +1,122 @@
+// genesis admin backup|restore: the embedded store's backup (online, through
+// genesisd) and restore (offline, straight into the store file, with the same
+// configuration genesisd reads: src/config).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "apps/genesis/api.h"
+#include "config/config.h"
+#include "storage/storage.h"
+
+namespace genesis::cli {
+
+namespace {
+
+// Writes `data` to `path` durably: a sibling temp file, fsync, rename.
+core::Status write_file_durably(const std::string& path, const std::string& data) {
+  std::string part = path + ".part";
+  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return core::make_error(core::code::kUnavailable, "cannot write " + part);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      std::remove(part.c_str());
+      return core::make_error(core::code::kUnavailable, "cannot write " + part);
+    }
+    off += static_cast<size_t>(n);
+  }
+  bool ok = ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(part.c_str(), path.c_str()) != 0) {
+    std::remove(part.c_str());
+    return core::make_error(core::code::kUnavailable, "cannot write " + path);
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_admin_commands(CLI::App& app, Context& ctx) {
+  auto* admin = app.add_subcommand("admin", "operate a Genesis installation: backup, restore");
+  admin->require_subcommand(1);
+
+  {
+    auto* cmd = admin->add_subcommand(
+        "backup", "write a consistent copy of genesisd's embedded store to FILE, while it serves");
+    auto file = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    cmd->add_option("file", *file, "where to write the backup (an SQLite file)")->required();
+    cmd->add_flag("--force", *force, "replace FILE if it exists");
+    cmd->callback([&ctx, file, force] {
+      std::error_code ec;
+      if (!*force && std::filesystem::exists(*file, ec))
+        return fail(ctx, *file + " exists (--force replaces it)");
+      // A backup of a large store takes a while: wait longer than for an API call.
+      client::HttpClient http(ctx.server, std::chrono::minutes(30));
+      if (!ctx.tenant.empty()) http.set_header("X-Genesis-Tenant", ctx.tenant);
+      auto r = http.request("POST", "/v1/admin/backup", "");
+      if (!r) return fail(ctx, r.error().message);
+      if (r->status != 200) {
+        std::string message = "HTTP " + std::to_string(r->status);
+        if (auto json = r->json(); json && json->find("error")) {
+          const core::Value* m = json->find("error")->find("message");
+          if (m && m->is_string()) message = m->as_string();
+        }
+        return fail(ctx, message);
+      }
+      if (auto s = write_file_durably(*file, r->body); !s) return fail(ctx, s.error().message);
+      if (ctx.json) {
+        std::cout << core::to_json(core::Object{{"file", *file}, {"bytes", static_cast<int64_t>(r->body.size())}})
+                  << "\n";
+      } else {
+        std::cout << "backup written to " << *file << " (" << r->body.size() << " bytes)\n";
+      }
+    });
+  }
+
+  {
+    auto* cmd = admin->add_subcommand(
+        "restore", "replace the embedded store with a backup (genesisd must be stopped)");
+    auto file = std::make_shared<std::string>();
+    auto inputs = std::make_shared<config::Inputs>();
+    auto store = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    cmd->add_option("file", *file, "the backup (from genesis admin backup)")->required();
+    cmd->add_option("--config", inputs->file, "genesisd's configuration file: restore into its store")
+        ->envname("GENESIS_CONFIG");
+    cmd->add_option("--store", *store, "the store to restore into (sqlite:PATH), over the configuration's");
+    cmd->add_flag("--force", *force, "replace an existing store");
+    cmd->callback([&ctx, file, inputs, store, force] {
+      // The store genesisd would open: the same sources, the same precedence.
+      inputs->env = config::process_environment();
+      if (!store->empty()) inputs->flags["store"] = *store;
+      std::vector<core::Error> errors;
+      auto loaded = config::load(*inputs, &errors);
+      if (!loaded) {
+        for (const auto& e : errors) std::cerr << "genesis: configuration: " << e.to_string() << "\n";
+        ctx.exit_code = 1;
+        return;
+      }
+      const std::string& url = loaded->config.store;
+      if (url.rfind("sqlite:", 0) != 0)
+        return fail(ctx, "restore is for the embedded store (sqlite:PATH); restore PostgreSQL with "
+                         "pg_restore (docs/operations.md)");
+      std::string path = url.substr(7);
+      if (auto s = storage::restore_sqlite_store(*file, path, *force); !s)
+        return fail(ctx, s.error().message);
+      if (ctx.json) {
+        std::cout << core::to_json(core::Object{{"file", *file}, {"store", url}}) << "\n";
+      } else {
+        std::cout << "restored " << *file << " into " << path << "\n";
+      }
+    });
+  }
+}
+
+}  // namespace genesis::cli
