@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:8000
 STORE ?= sqlite:data/genesis.db
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build web run test bench clean
+.PHONY: all deps configure build web run test bench package clean
 
 all: build
 
@@ -31,6 +31,11 @@ test: build web
 
 bench: build web
 	@scripts/run-bench.sh $(BUILD_DIR)
+
+# The Debian package (cmake/package.cmake): build/genesis_<version>_<arch>.deb.
+package: build web
+	@cmake --build $(BUILD_DIR) --target package >/dev/null
+	@ls -1 $(BUILD_DIR)/genesis_*.deb
 
 clean:
 	rm -rf $(BUILD_DIR)
