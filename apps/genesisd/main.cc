@@ -3,6 +3,7 @@
 // line; teardown runs in reverse through destructors.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -165,6 +166,11 @@ int main(int argc, char** argv) {
   opts.listen = cfg.listen;
   opts.web_dir = cfg.web;
   opts.threads = cfg.threads;
+  opts.tls_cert = cfg.tls_cert;  // both or neither (config checked); SIGHUP reloads them
+  opts.tls_key = cfg.tls_key;
+  // SIGHUP reloads TLS once srv.run() handles signals; one that comes earlier
+  // (a reload right after start) must not kill the daemon: ignore it till then.
+  std::signal(SIGHUP, SIG_IGN);
   server::Server srv(opts, router, metrics, bus);
   auto port = srv.start();
   if (!port) return fail("listen", port.error());

@@ -166,6 +166,12 @@ const std::vector<Key>& table() {
     k.push_back(key("alert_webhook", "http URL", "(none)",
                     "http://host:port/path that the alert-soc goal POSTs detections to.",
                     checked(&C::alert_webhook, check_webhook), str(&C::alert_webhook)));
+    k.push_back(key("tls.cert", "file", "(none)",
+                    "PEM certificate (chain) for HTTPS and WSS; with tls.key, plain HTTP is off. "
+                    "Reloaded on SIGHUP.",
+                    existing_file(&C::tls_cert), str(&C::tls_cert)));
+    k.push_back(key("tls.key", "file", "(none)", "PEM private key of tls.cert. Reloaded on SIGHUP.",
+                    existing_file(&C::tls_key), str(&C::tls_key)));
     return k;
   }();
   return keys;
@@ -303,15 +309,32 @@ core::Result<Loaded> load(const Inputs& inputs, std::vector<Error>* all) {
   }
 
   Loaded out;
+  std::set<std::string> failed;  // keys whose value was refused
   for (const Key& k : table()) out.source[k.info.key] = Source::kDefault;
   for (const auto& [name, g] : given) {
     const Key* k = find_key(name);
     if (auto why = k->set(out.config, g.text)) {
       errors.push_back(make_error(code::kInvalidArgument, *why, g.where));
+      failed.insert(name);
       continue;
     }
     out.source[name] = g.source;
     out.where[name] = g.where;
+  }
+
+  // Keys that only make sense together (unless one of them is already reported).
+  if (out.config.tls_cert.empty() != out.config.tls_key.empty() && !failed.count("tls.cert") &&
+      !failed.count("tls.key")) {
+    bool has_cert = !out.config.tls_cert.empty();
+    std::string set_key = has_cert ? "tls.cert" : "tls.key";
+    std::string missing = has_cert ? "tls.key" : "tls.cert";
+    // Where it was set, without the key: "FILE:LINE:COL", "GENESIS_TLS_CERT", "--tls-cert".
+    std::string set_where = out.where.at(set_key);
+    if (auto p = set_where.rfind(": " + set_key); p != std::string::npos) set_where.resize(p);
+    errors.push_back(make_error(code::kInvalidArgument,
+                                "TLS needs both tls.cert and tls.key: " + set_key + " is set (" +
+                                    set_where.substr(0, set_where.rfind(" (")) + ") but " + missing + " is not",
+                                missing));
   }
 
   if (all) all->insert(all->end(), errors.begin(), errors.end());

@@ -45,6 +45,8 @@ struct DaemonConfig {
   std::string playbooks;                         // empty: the shipped playbooks/
   std::string mitre_policies;                    // empty: the shipped policies/mitre/
   std::string alert_webhook;                     // http://host:port/path; empty: none
+  std::string tls_cert;  // tls.cert: PEM certificate chain; with tls_key, HTTPS/WSS only
+  std::string tls_key;   // tls.key: PEM private key
 };
 
 enum class Source { kDefault, kFile, kEnvironment, kFlag };

@@ -1,9 +1,21 @@
 // The Beast/Asio side of the server: listener, HTTP sessions with keep-alive,
-// WebSocket mesh peers, static files, graceful shutdown.
+// WebSocket mesh peers, static files, graceful shutdown, and TLS.
+//
+// TLS (OpenSSL through Asio): with a certificate and key configured, every
+// connection is HTTPS / WSS; sessions are templates over the stream (plain
+// beast::tcp_stream or beast::ssl_stream over it), the rest is shared. The
+// current ssl::context sits behind a shared_ptr: SIGHUP loads the files into a
+// new context and swaps it in for connections accepted afterwards, while
+// open connections keep the context they were accepted with, so a reload
+// drops nothing. A reload that fails keeps the old context and says why.
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without it
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include <sys/socket.h>
 
@@ -13,6 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <type_traits>
 
 #include "mesh/mesh.h"
 #include "server/server.h"
@@ -23,13 +36,45 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using core::Value;
 
 namespace {
 
 constexpr size_t kMaxPeerQueue = 65536;  // messages; a peer this far behind is dropped
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
+// One year; sent on every HTTPS response (RFC 6797). Not includeSubDomains:
+// that is the operator's decision for their domain, not genesisd's.
+constexpr const char* kHsts = "max-age=31536000";
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// A server context from PEM files: TLS 1.2 at least, 1.3 preferred (OpenSSL
+// picks the highest version both sides have), forward-secret AEAD suites only
+// for 1.2, no compression or renegotiation.
+core::Result<std::shared_ptr<ssl::context>> load_tls_context(const std::string& cert, const std::string& key) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
+                   ssl::context::no_compression);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20");
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(cert, ec);
+  if (ec)
+    return core::make_error(core::code::kInvalidArgument, "cannot load the certificate: " + ec.message(), cert);
+  ctx->use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) return core::make_error(core::code::kInvalidArgument, "cannot load the private key: " + ec.message(), key);
+  if (SSL_CTX_check_private_key(native) != 1)
+    return core::make_error(core::code::kInvalidArgument, "the private key does not match the certificate", key);
+  return ctx;
+}
 
 std::string url_decode(std::string_view s, bool plus_is_space) {
   std::string out;
@@ -83,6 +128,13 @@ struct Server::Impl {
   Impl(ServerOptions o, Router& r, Metrics& m, mesh::EventBus& b)
       : options(std::move(o)), router(r), metrics(m), bus(b), acceptor(net::make_strand(ioc)) {}
 
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls;  // guarded by tls_mu; null: plain HTTP
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
+
   ServerOptions options;
   Router& router;
   Metrics& metrics;
@@ -121,9 +173,14 @@ struct Server::Impl {
 // ---------------------------------------------------------------------------
 // WebSocket peer on /v1/mesh.
 
-class WsSession : public Peer, public Closable, public std::enable_shared_from_this<WsSession> {
+template <class Stream>
+class WsSession : public Peer, public Closable, public std::enable_shared_from_this<WsSession<Stream>> {
+  using std::enable_shared_from_this<WsSession<Stream>>::shared_from_this;
+
  public:
-  WsSession(tcp::socket&& socket, Server::Impl& srv) : ws_(std::move(socket)), srv_(srv) {}
+  // `tls` keeps the context this connection was accepted with alive.
+  WsSession(Stream&& stream, Server::Impl& srv, std::shared_ptr<ssl::context> tls)
+      : ws_(std::move(stream)), srv_(srv), tls_(std::move(tls)) {}
 
   void run(http::request<http::string_body> req, std::string tenant) {
     tenant_ = std::move(tenant);
@@ -247,8 +304,9 @@ class WsSession : public Peer, public Closable, public std::enable_shared_from_t
     if (!queue_.empty()) do_write();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   Server::Impl& srv_;
+  std::shared_ptr<ssl::context> tls_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;  // touched only on the session's strand
   bool writing_ = false;
@@ -261,12 +319,29 @@ class WsSession : public Peer, public Closable, public std::enable_shared_from_t
 // ---------------------------------------------------------------------------
 // HTTP/1.1 session with keep-alive.
 
-class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
+template <class Stream>
+class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession<Stream>> {
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
  public:
-  HttpSession(tcp::socket&& socket, Server::Impl& srv) : stream_(std::move(socket)), srv_(srv) {}
+  HttpSession(tcp::socket&& socket, Server::Impl& srv) requires(!kIsTls<Stream>)
+      : stream_(std::move(socket)), srv_(srv) {}
+  // `tls` is the context current when the connection was accepted; the session
+  // (and its WebSocket, after an upgrade) keeps it across reloads.
+  HttpSession(tcp::socket&& socket, Server::Impl& srv, std::shared_ptr<ssl::context> tls) requires(kIsTls<Stream>)
+      : stream_(std::move(socket), *tls), srv_(srv), tls_(std::move(tls)) {}
 
   void run() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kIsTls<Stream>) {
+        self->lowest().expires_after(kHandshakeTimeout);
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (!ec) self->do_read();
+        });
+      } else {
+        self->do_read();
+      }
+    });
   }
 
   void close() override {
@@ -274,19 +349,21 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
       self->closing_ = true;
       if (!self->busy_) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
+        self->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->lowest().socket().close(ec);
       }
     });
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void do_read() {
     if (closing_) return;
     parser_.emplace();
     parser_->body_limit(srv_.options.max_body_bytes);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(kIdleTimeout);
+    lowest().expires_after(kIdleTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
@@ -315,8 +392,8 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
           Response r = error_response(tenant.error());
           return write(make_response(r, req.version(), false, false), false);
         }
-        stream_.expires_never();
-        auto ws = std::make_shared<WsSession>(stream_.release_socket(), srv_);
+        lowest().expires_never();
+        auto ws = std::make_shared<WsSession<Stream>>(std::move(stream_), srv_, tls_);
         srv_.track(ws);
         ws->run(std::move(req), std::move(*tenant));
         return;
@@ -327,7 +404,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
     Request r = to_request(req, /*with_body=*/true);
     // The handler runs on this connection's strand, so nothing reads the
     // socket meanwhile: a peek that sees end-of-stream means the client left.
-    r.client_gone = [fd = stream_.socket().native_handle()] {
+    r.client_gone = [fd = lowest().socket().native_handle()] {
       char c;
       ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
       return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
@@ -386,6 +463,7 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
                                                           bool head) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "genesisd");
+    if constexpr (kIsTls<Stream>) res.set(http::field::strict_transport_security, kHsts);
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
@@ -409,12 +487,22 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   }
 
   void shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kIsTls<Stream>) {
+      // close_notify, then the socket; bounded so a silent peer cannot hold it.
+      lowest().expires_after(kHandshakeTimeout);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Server::Impl& srv_;
+  std::shared_ptr<ssl::context> tls_;  // TLS only: the context accepted with
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool busy_ = false;
@@ -428,9 +516,15 @@ void Server::Impl::do_accept() {
     if (stopping) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      auto s = std::make_shared<HttpSession>(std::move(socket), *this);
-      track(s);
-      s->run();
+      if (auto tls_now = current_tls()) {
+        auto s = std::make_shared<HttpSession<TlsStream>>(std::move(socket), *this, std::move(tls_now));
+        track(s);
+        s->run();
+      } else {
+        auto s = std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), *this);
+        track(s);
+        s->run();
+      }
     }
     do_accept();
   });
@@ -472,8 +566,21 @@ Server::Server(ServerOptions options, Router& router, Metrics& metrics, mesh::Ev
 
 Server::~Server() = default;
 
+core::Status Server::reload_tls() {
+  const auto& o = impl_->options;
+  if (o.tls_cert.empty()) return {};
+  auto ctx = load_tls_context(o.tls_cert, o.tls_key);
+  if (!ctx) return ctx.error();
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(*ctx);
+  return {};
+}
+
 core::Result<uint16_t> Server::start() {
   const std::string& listen = impl_->options.listen;
+  if (impl_->options.tls_cert.empty() != impl_->options.tls_key.empty())
+    return core::make_error(core::code::kInvalidArgument, "TLS needs both a certificate and a key", "tls");
+  if (auto s = reload_tls(); !s) return s.error();
   auto colon = listen.rfind(':');
   if (colon == std::string::npos)
     return core::make_error(core::code::kInvalidArgument, "listen address must be host:port", "--listen");
@@ -504,11 +611,25 @@ core::Result<uint16_t> Server::start() {
 
 void Server::run(bool handle_signals) {
   std::optional<net::signal_set> signals;
+  std::function<void(beast::error_code, int)> on_signal;
   if (handle_signals) {
-    signals.emplace(impl_->ioc, SIGINT, SIGTERM);
-    signals->async_wait([this](beast::error_code ec, int) {
-      if (!ec) stop();
-    });
+    signals.emplace(impl_->ioc, SIGINT, SIGTERM, SIGHUP);
+    // SIGHUP reloads the certificate and key (connections already open keep
+    // theirs); SIGINT and SIGTERM stop.
+    on_signal = [this, &signals, &on_signal](beast::error_code ec, int sig) {
+      if (ec) return;
+      if (sig != SIGHUP) return stop();
+      if (impl_->options.tls_cert.empty()) {
+        std::fprintf(stderr, "genesisd: SIGHUP: TLS is off, nothing to reload\n");
+      } else if (auto s = reload_tls(); !s) {
+        std::fprintf(stderr, "genesisd: SIGHUP: keeping the current certificate: %s\n",
+                     s.error().to_string().c_str());
+      } else {
+        std::fprintf(stderr, "genesisd: SIGHUP: reloaded the TLS certificate and key\n");
+      }
+      signals->async_wait(on_signal);
+    };
+    signals->async_wait(on_signal);
   }
   // Handlers block while their write's group commit reaches the disk, so the
   // default pool is larger than the core count: more writers waiting together

@@ -133,6 +133,11 @@ struct ServerOptions {
   std::string web_dir;                    // static shell; empty serves none
   int threads = 0;                        // 0: 4 per core, at least 8
   size_t max_body_bytes = 16 * 1024 * 1024;
+  // TLS: with both set, every connection is HTTPS / WSS (TLS 1.2 at least, 1.3
+  // preferred) and responses carry Strict-Transport-Security; plain HTTP is
+  // not served. PEM files: the certificate chain and its private key.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class Server {
@@ -140,10 +145,16 @@ class Server {
   Server(ServerOptions options, Router& router, Metrics& metrics, mesh::EventBus& bus);
   ~Server();
 
-  // Binds and listens; returns the bound port.
+  // Loads the TLS certificate and key (when configured), binds and listens;
+  // returns the bound port. Errors: invalid_argument (a file that does not
+  // load, a key that does not match), unavailable (cannot listen).
   core::Result<uint16_t> start();
-  // Runs the workers until stop() (or SIGINT/SIGTERM when handle_signals).
+  // Runs the workers until stop() (or SIGINT/SIGTERM when handle_signals;
+  // SIGHUP then calls reload_tls and says on stderr what happened).
   void run(bool handle_signals);
+  // Reads the certificate and key files again; connections accepted from now
+  // on use them, open ones keep theirs. On error nothing changes. Thread-safe.
+  core::Status reload_tls();
   // Stops accepting, closes connections after their current request, returns from run().
   void stop();
 

@@ -16,6 +16,9 @@ dpkg-deb -x "$tmp"/out/genesis_*.deb "$tmp/root"
 # The extracted package has no base system: give it this machine's units
 # (sysinit.target, ...) so the dependencies resolve, without replacing ours.
 cp -an /usr/lib/systemd/system/. "$tmp/root/usr/lib/systemd/system/"
+# ... and what every Debian has that the unit runs: /bin (merged /usr) and kill (ExecReload).
+[[ -e $tmp/root/bin ]] || ln -s usr/bin "$tmp/root/bin"
+cp -n "$(readlink -f "$(type -P kill)")" "$tmp/root/usr/bin/kill"
 out=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$tmp/root" \
         /usr/lib/systemd/system/genesisd.service 2>&1) || { echo "$out"; exit 1; }
 # verify exits 0 on some warnings too (an unknown key): any line about our unit is a failure.

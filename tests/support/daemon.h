@@ -130,6 +130,10 @@ class Daemon {
     return status;
   }
 
+  // Sends `sig` (SIGHUP: reload) without waiting for anything.
+  void signal(int sig) const {
+    if (pid_ > 0) kill(pid_, sig);
+  }
   std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
