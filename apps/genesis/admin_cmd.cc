@@ -1,5 +1,5 @@
-// genesis admin backup|restore: the embedded store's backup (online, through
-// genesisd) and restore (offline, straight into the store file, with the same
+// genesis admin backup|restore|vacuum: the embedded store's backup (online, through
+// genesisd), retention pass + vacuum (online, through genesisd) and restore (offline, straight into the store file, with the same
 // configuration genesisd reads: src/config).
 #include <fcntl.h>
 #include <unistd.h>
@@ -43,7 +43,7 @@ core::Status write_file_durably(const std::string& path, const std::string& data
 }  // namespace
 
 void add_admin_commands(CLI::App& app, Context& ctx) {
-  auto* admin = app.add_subcommand("admin", "operate a Genesis installation: backup, restore");
+  auto* admin = app.add_subcommand("admin", "operate a Genesis installation: backup, restore, vacuum");
   admin->require_subcommand(1);
 
   {
@@ -77,6 +77,39 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
       } else {
         std::cout << "backup written to " << *file << " (" << r->body.size() << " bytes)\n";
       }
+    });
+  }
+
+  {
+    auto* cmd = admin->add_subcommand(
+        "vacuum", "delete rows past their retention now (retention.* keys) and give the space back");
+    cmd->callback([&ctx] {
+      client::HttpClient http(ctx.server, std::chrono::minutes(30));
+      if (!ctx.tenant.empty()) http.set_header("X-Genesis-Tenant", ctx.tenant);
+      auto r = http.request("POST", "/v1/admin/vacuum", "");
+      if (!r) return fail(ctx, r.error().message);
+      auto json = r->json();
+      if (r->status != 200 || !json) {
+        std::string message = "HTTP " + std::to_string(r->status);
+        if (json && json->find("error")) {
+          const core::Value* m = json->find("error")->find("message");
+          if (m && m->is_string()) message = m->as_string();
+        }
+        return fail(ctx, message);
+      }
+      if (ctx.json) {
+        std::cout << core::to_json(*json) << "\n";
+        return;
+      }
+      std::cout << "deleted:";
+      if (const core::Value* d = json->find("deleted"); d && d->is_object())
+        for (const auto& [kind, n] : d->as_object())
+          std::cout << " " << kind << "=" << (n.is_int() ? n.as_int() : 0);
+      auto num = [&](const char* k) {
+        const core::Value* v = json->find(k);
+        return v && v->is_int() ? v->as_int() : int64_t{0};
+      };
+      std::cout << "\nstore file: " << num("bytes_before") << " -> " << num("bytes_after") << " bytes\n";
     });
   }
 

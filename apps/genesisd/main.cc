@@ -16,6 +16,7 @@
 #include "registry/service.h"
 #include "server/routes.h"
 #include "server/server.h"
+#include "storage/retention.h"
 #include "storage/storage.h"
 #if defined(GENESIS_HAVE_DETECTOR)
 #include "server/detect_routes.h"
@@ -89,7 +90,15 @@ int main(int argc, char** argv) {
   server::Metrics metrics;
   server::add_health_routes(router, metrics);
   if (auto s = server::add_tenant_routes(router, reg.store()); !s) return fail("load tenants", s.error());
-  server::add_admin_routes(router, reg.store());
+  // Retention: the configured ages, enforced in the background and by
+  // POST /v1/admin/vacuum (genesis admin vacuum).
+  storage::RetentionPolicy retention;
+  retention.max_age_ms = {{"events", cfg.retention_events_ms},
+                          {"evidence", cfg.retention_evidence_ms},
+                          {"detections", cfg.retention_detections_ms},
+                          {"decisions", cfg.retention_decisions_ms}};
+  retention.tenant_max_age_ms = cfg.retention_tenants;
+  server::add_admin_routes(router, reg.store(), retention);
   server::add_agent_routes(router, reg);
   server::add_event_routes(router, reg);
   server::add_capability_routes(router, signer, reg);
@@ -171,6 +180,7 @@ int main(int argc, char** argv) {
   // SIGHUP reloads TLS once srv.run() handles signals; one that comes earlier
   // (a reload right after start) must not kill the daemon: ignore it till then.
   std::signal(SIGHUP, SIG_IGN);
+  storage::RetentionWorker retention_worker(reg.store(), retention, cfg.retention_interval_ms);
   server::Server srv(opts, router, metrics, bus);
   auto port = srv.start();
   if (!port) return fail("listen", port.error());

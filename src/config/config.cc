@@ -123,6 +123,57 @@ Setter checked(std::string DaemonConfig::*field, std::optional<std::string> (*ch
   };
 }
 
+// A duration (parse_duration).
+Setter duration(int64_t DaemonConfig::*field) {
+  return [field](DaemonConfig& c, const std::string& v) -> std::optional<std::string> {
+    auto ms = parse_duration(v);
+    if (!ms) return "must be a duration like 90d, 12h, 30m, 45s, or 0, got " + quoted(v);
+    c.*field = *ms;
+    return std::nullopt;
+  };
+}
+
+Getter duration_text(int64_t DaemonConfig::*field) {
+  return [field](const DaemonConfig& c) { return format_duration(c.*field); };
+}
+
+const char* const kKinds[] = {"events", "evidence", "detections", "decisions"};
+
+// retention.tenants: "TENANT.KIND=DURATION" entries separated by commas.
+std::optional<std::string> set_retention_tenants(DaemonConfig& c, const std::string& v) {
+  std::map<std::string, std::map<std::string, int64_t>> out;
+  size_t start = 0;
+  while (start <= v.size() && !v.empty()) {
+    size_t comma = v.find(',', start);
+    std::string entry = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!entry.empty() && entry.front() == ' ') entry.erase(entry.begin());
+    while (!entry.empty() && entry.back() == ' ') entry.pop_back();
+    auto eq = entry.find('=');
+    auto dot = entry.rfind('.', eq);
+    if (eq == std::string::npos || dot == std::string::npos || dot == 0)
+      return "entries must be TENANT.KIND=DURATION separated by commas (acme.events=30d), got " +
+             (quoted)(entry);
+    std::string tenant = entry.substr(0, dot), kind = entry.substr(dot + 1, eq - dot - 1);
+    if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds))
+      return "unknown data kind " + (quoted)(kind) + " in " + (quoted)(entry) +
+             " (events, evidence, detections, decisions)";
+    auto ms = parse_duration(entry.substr(eq + 1));
+    if (!ms) return "must be a duration like 90d, 12h, 30m, 45s, or 0 in " + (quoted)(entry);
+    out[tenant][kind] = *ms;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  c.retention_tenants = std::move(out);
+  return std::nullopt;
+}
+
+std::string get_retention_tenants(const DaemonConfig& c) {
+  std::string out;
+  for (const auto& [tenant, kinds] : c.retention_tenants)
+    for (const auto& [kind, ms] : kinds) out += (out.empty() ? "" : ",") + tenant + "." + kind + "=" + format_duration(ms);
+  return out;
+}
+
 Getter str(std::string DaemonConfig::*field) {
   return [field](const DaemonConfig& c) { return c.*field; };
 }
@@ -172,6 +223,25 @@ const std::vector<Key>& table() {
                     existing_file(&C::tls_cert), str(&C::tls_cert)));
     k.push_back(key("tls.key", "file", "(none)", "PEM private key of tls.cert. Reloaded on SIGHUP.",
                     existing_file(&C::tls_key), str(&C::tls_key)));
+    k.push_back(key("retention.events", "duration", "0",
+                    "Cognition events older than this are deleted in the background; 0 keeps them.",
+                    duration(&C::retention_events_ms), duration_text(&C::retention_events_ms)));
+    k.push_back(key("retention.evidence", "duration", "90d",
+                    "Telemetry evidence (counter-agents' snapshots) older than this is deleted; 0 keeps it.",
+                    duration(&C::retention_evidence_ms), duration_text(&C::retention_evidence_ms)));
+    k.push_back(key("retention.detections", "duration", "90d",
+                    "Detections and their response actions older than this are deleted; 0 keeps them.",
+                    duration(&C::retention_detections_ms), duration_text(&C::retention_detections_ms)));
+    k.push_back(key("retention.decisions", "duration", "90d",
+                    "Egress decisions older than this are deleted; 0 keeps them.",
+                    duration(&C::retention_decisions_ms), duration_text(&C::retention_decisions_ms)));
+    k.push_back(key("retention.interval", "duration", "1h",
+                    "Time between background retention passes (the first one interval after start); "
+                    "0 runs none (genesis admin vacuum still does).",
+                    duration(&C::retention_interval_ms), duration_text(&C::retention_interval_ms)));
+    k.push_back(key("retention.tenants", "overrides", "(none)",
+                    "Per-tenant ages: TENANT.KIND=DURATION, comma-separated (acme.events=30d,acme.evidence=0).",
+                    set_retention_tenants, get_retention_tenants));
     return k;
   }();
   return keys;
@@ -391,6 +461,32 @@ std::string describe(const Loaded& loaded) {
     out += "\n";
   }
   return out;
+}
+
+std::optional<int64_t> parse_duration(const std::string& text) {
+  if (text == "0") return 0;
+  if (text.size() < 2 || text.size() > 12) return std::nullopt;
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 'd': unit = 86400000; break;
+    case 'h': unit = 3600000; break;
+    case 'm': unit = 60000; break;
+    case 's': unit = 1000; break;
+    default: return std::nullopt;
+  }
+  std::string digits = text.substr(0, text.size() - 1);
+  for (char ch : digits)
+    if (!std::isdigit(static_cast<unsigned char>(ch))) return std::nullopt;
+  int64_t n = std::stoll(digits);
+  if (n > 100LL * 365 * 86400000 / unit) return std::nullopt;  // 100 years at most
+  return n * unit;
+}
+
+std::string format_duration(int64_t ms) {
+  if (ms == 0) return "0";
+  for (auto [unit, suffix] : {std::pair<int64_t, char>{86400000, 'd'}, {3600000, 'h'}, {60000, 'm'}, {1000, 's'}})
+    if (ms % unit == 0) return std::to_string(ms / unit) + suffix;
+  return std::to_string(ms / 1000) + "s";
 }
 
 }  // namespace genesis::config

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ struct DaemonConfig {
   std::string alert_webhook;                     // http://host:port/path; empty: none
   std::string tls_cert;  // tls.cert: PEM certificate chain; with tls_key, HTTPS/WSS only
   std::string tls_key;   // tls.key: PEM private key
+  // retention.*: maximum age in milliseconds per data kind; 0 keeps forever.
+  int64_t retention_events_ms = 0;
+  int64_t retention_evidence_ms = 90LL * 86400000;
+  int64_t retention_detections_ms = 90LL * 86400000;
+  int64_t retention_decisions_ms = 90LL * 86400000;
+  int64_t retention_interval_ms = 3600000;  // between background passes; 0: none
+  // retention.tenants: per tenant, kinds whose age differs ("acme.events=30d,...").
+  std::map<std::string, std::map<std::string, int64_t>> retention_tenants;
 };
 
 enum class Source { kDefault, kFile, kEnvironment, kFlag };
@@ -95,5 +104,10 @@ void add_flags(CLI::App& app, Inputs& inputs);
 // The effective configuration as YAML a file could hold, each key with a
 // comment saying where its value came from (genesisd --check-config prints it).
 std::string describe(const Loaded& loaded);
+
+// Durations as the retention keys take them: a whole number and a unit, d, h,
+// m or s ("90d"), or "0". Returns milliseconds; nullopt when malformed.
+std::optional<int64_t> parse_duration(const std::string& text);
+std::string format_duration(int64_t ms);  // the largest unit that divides it: "90d", "0"
 
 }  // namespace genesis::config

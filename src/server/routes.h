@@ -72,8 +72,9 @@ void add_emotion_messages(Router& router, emotion::Engine& engine);
 void add_mesh_messages(Router& router, registry::Registry& registry);
 
 // POST /v1/admin/backup: a consistent copy of the whole store while it serves
-// writes (admin.cc; default tenant only).
-void add_admin_routes(Router& router, registry::Store& store);
+// writes; POST /v1/admin/vacuum: a retention pass under `retention` now, then
+// the store's vacuum (admin.cc; default tenant only).
+void add_admin_routes(Router& router, registry::Store& store, storage::RetentionPolicy retention);
 
 // Helpers shared by the resource files.
 core::Result<size_t> parse_limit(const Request& req, size_t default_limit, size_t max_limit);

@@ -289,3 +289,37 @@ core::Status Store::backup_to(const std::string&) {
 }
 
 }  // namespace genesis::storage
+
+namespace genesis::storage {
+
+bool RetentionPolicy::empty() const {
+  for (const auto& [kind, ms] : max_age_ms)
+    if (ms > 0) return false;
+  for (const auto& [tenant, kinds] : tenant_max_age_ms)
+    for (const auto& [kind, ms] : kinds)
+      if (ms > 0) return false;
+  return true;
+}
+
+int64_t RetentionPolicy::age_for(const std::string& tenant, const std::string& kind) const {
+  if (auto t = tenant_max_age_ms.find(tenant); t != tenant_max_age_ms.end()) {
+    if (auto k = t->second.find(kind); k != t->second.end()) return k->second;
+  }
+  auto k = max_age_ms.find(kind);
+  return k == max_age_ms.end() ? 0 : k->second;
+}
+
+// Backends that do not implement retention (PostgreSQL, for now) keep these.
+core::Result<RetentionReport> Store::apply_retention(const RetentionPolicy&, int64_t, size_t) {
+  return core::make_error(core::code::kUnavailable,
+                          "retention is implemented for the embedded SQLite store only; on PostgreSQL "
+                          "delete old rows with the database's own tools (docs/operations.md)");
+}
+
+core::Result<std::pair<int64_t, int64_t>> Store::vacuum() {
+  return core::make_error(core::code::kUnavailable,
+                          "vacuum is implemented for the embedded SQLite store only; on PostgreSQL "
+                          "autovacuum or VACUUM reclaims space (docs/operations.md)");
+}
+
+}  // namespace genesis::storage

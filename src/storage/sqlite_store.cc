@@ -175,6 +175,15 @@ CREATE TABLE IF NOT EXISTS egress_decision (
 );
 CREATE INDEX IF NOT EXISTS egress_decision_by_agent ON egress_decision(tenant_id, agent_id, seq);
 )sql",
+    // 4: retention finds a tenant's old rows of each kind by (tenant_id, ts)
+    // without scanning the table inside a writer's batch.
+    R"sql(
+CREATE INDEX IF NOT EXISTS cognition_event_by_ts ON cognition_event(tenant_id, ts);
+CREATE INDEX IF NOT EXISTS evidence_by_ts ON evidence(tenant_id, ts);
+CREATE INDEX IF NOT EXISTS detection_by_ts ON detection(tenant_id, ts);
+CREATE INDEX IF NOT EXISTS response_action_by_ts ON response_action(tenant_id, ts);
+CREATE INDEX IF NOT EXISTS egress_decision_by_ts ON egress_decision(tenant_id, ts);
+)sql",
 };
 
 Value strings_json(const std::vector<std::string>& v) {
@@ -384,7 +393,9 @@ class SqliteStore final : public Store {
                         "cannot open SQLite store " + path + ": " +
                             (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_busy_handler(db, wait_for_lock, nullptr);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+    // Incremental auto-vacuum takes effect only on a new file (before its first
+    // table); an older file switches on its first `genesis admin vacuum`.
+    for (const char* pragma : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                                "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
                                "PRAGMA cache_size=-65536", "PRAGMA mmap_size=268435456"}) {
       if (auto s = exec(pragma); !s) return s;
@@ -1477,6 +1488,91 @@ class SqliteStore final : public Store {
     if (path_.empty())
       return make_error(code::kUnavailable, "an in-memory store has nothing on disk to back up");
     return copy_database(path_, dest_path, /*to_backup=*/true);
+  }
+
+  // Retention: per tenant and table, DELETE ... LIMIT batch as one write of the
+  // group-commit path (so it is durable before it counts and other writers'
+  // ops interleave between batches: no writer waits for more than one batch).
+  Result<RetentionReport> apply_retention(const RetentionPolicy& policy, int64_t now_ms,
+                                          size_t batch) override {
+    RetentionReport report;
+    for (const char* k : kRetentionKinds) report.deleted[k] = 0;
+    if (policy.empty()) return report;
+    if (batch == 0) batch = 1000;
+    std::vector<std::string> tenants;
+    {
+      ReadScope read(*this);
+      Stmt st = prepare("SELECT id FROM tenant ORDER BY id");
+      while (st.step() == SQLITE_ROW) tenants.push_back(st.text(0));
+    }
+    struct Table {
+      const char* kind;
+      const char* table;
+    };
+    static const Table kTables[] = {{"events", "cognition_event"},
+                                    {"evidence", "evidence"},
+                                    {"detections", "detection"},
+                                    {"detections", "response_action"},
+                                    {"decisions", "egress_decision"}};
+    for (const std::string& tenant : tenants) {
+      for (const Table& t : kTables) {
+        const int64_t age = policy.age_for(tenant, t.kind);
+        if (age <= 0) continue;
+        const int64_t cutoff = now_ms - age;
+        const std::string sql = std::string("DELETE FROM ") + t.table + " WHERE rowid IN (SELECT rowid FROM " +
+                                t.table + " WHERE tenant_id = ?1 AND ts < ?2 LIMIT ?3)";
+        for (;;) {
+          auto n = write(
+              [&]() -> Result<int64_t> {
+                Stmt st = prepare(sql);
+                st.bind(1, tenant).bind(2, cutoff).bind(3, static_cast<int64_t>(batch));
+                if (st.step() != SQLITE_DONE) return db_error(std::string("retention on ") + t.table);
+                return static_cast<int64_t>(sqlite3_changes(db()));
+              },
+              OnCommit<int64_t>{});
+          if (!n) return n.error();
+          report.deleted[t.kind] += *n;
+          ++report.batches;
+          if (*n < static_cast<int64_t>(batch)) break;
+          std::this_thread::yield();  // let queued writers take the lock first
+        }
+      }
+    }
+    return report;
+  }
+
+  // Outside any group (VACUUM cannot run in a transaction): waits under mu_
+  // for the open group to commit, then runs with writers queued behind it.
+  Result<std::pair<int64_t, int64_t>> vacuum() override {
+    if (path_.empty()) return make_error(code::kUnavailable, "an in-memory store has no file to vacuum");
+    auto file_size = [this] {
+      std::error_code ec;
+      auto n = std::filesystem::file_size(path_, ec);
+      return ec ? int64_t{-1} : static_cast<int64_t>(n);
+    };
+    for (;;) {
+      std::unique_lock lock(mu_);
+      if (group_open_) {
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      (void)exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      const int64_t before = file_size();
+      int64_t mode = 0;
+      {
+        Stmt st = prepare("PRAGMA auto_vacuum");
+        if (st.step() == SQLITE_ROW) mode = st.integer(0);
+      }
+      if (mode == 2) {
+        if (auto s = exec("PRAGMA incremental_vacuum"); !s) return s.error();
+      } else {
+        if (auto s = exec("PRAGMA auto_vacuum=INCREMENTAL"); !s) return s.error();
+        if (auto s = exec("VACUUM"); !s) return s.error();
+      }
+      (void)exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      return std::make_pair(before, file_size());
+    }
   }
 
   std::string path_;  // the file; empty for an in-memory store

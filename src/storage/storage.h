@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -244,6 +245,30 @@ struct ResponseRecord {
 // Writes (and reads) inside one store transaction, all for one tenant. Reads
 // see the transaction's own writes. A Transaction lives only inside the body
 // given to Store::transact and is used from that one thread.
+// ---- retention ----
+//
+// The kinds of data retention covers and the tables behind them (SQLite):
+//   events      cognition events (cognition_event)
+//   evidence    telemetry evidence snapshots of counter-agents (evidence)
+//   detections  detections and their counter-agent actions (detection, response_action)
+//   decisions   egress decisions (egress_decision)
+// Every row's age is its own `ts`.
+inline constexpr const char* kRetentionKinds[] = {"events", "evidence", "detections", "decisions"};
+
+struct RetentionPolicy {
+  // Maximum age per kind in milliseconds; a kind absent or 0 is kept forever.
+  std::map<std::string, int64_t> max_age_ms;
+  // Per tenant, kinds that differ from max_age_ms (0: kept forever for that tenant).
+  std::map<std::string, std::map<std::string, int64_t>> tenant_max_age_ms;
+  bool empty() const;                                              // nothing to delete ever
+  int64_t age_for(const std::string& tenant, const std::string& kind) const;  // 0: keep
+};
+
+struct RetentionReport {
+  std::map<std::string, int64_t> deleted;  // per kind, every kind present
+  int64_t batches = 0;                     // transactions committed
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -406,6 +431,21 @@ class Store {
   // unavailable (I/O; or the backend has its own tools: PostgreSQL is backed
   // up with pg_dump, docs/operations.md).
   virtual core::Status backup_to(const std::string& dest_path);
+
+  // Retention: deletes rows older than their kind's (and tenant's) maximum age
+  // (RetentionPolicy), in transactions of at most `batch` rows, each committed
+  // through the ordinary write path and released before the next, so writers
+  // interleave with a pass and are never held for more than one batch. Returns
+  // the rows deleted per kind ("events", "evidence", "detections",
+  // "decisions"). Errors: unavailable (I/O; or the backend does not implement
+  // retention: PostgreSQL, docs/operations.md).
+  virtual core::Result<RetentionReport> apply_retention(const RetentionPolicy& policy, int64_t now_ms,
+                                                        size_t batch = 1000);
+  // Gives the space freed by deletions back to the file system (SQLite:
+  // incremental vacuum, or one full VACUUM to switch an older file to
+  // incremental auto-vacuum). Writers wait while it runs. Returns the file's
+  // size in bytes before and after. Errors: unavailable (as above).
+  virtual core::Result<std::pair<int64_t, int64_t>> vacuum();
 };
 
 // Replaces the embedded store at `path` with the backup `backup_file` (from
