@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the browser shell into web/dist: installs npm packages (only when
 # node_modules is missing or package-lock.json changed), compiles the C++ layout
-# kernel (src/layout) to WebAssembly with Debian's clang, type-checks the
-# TypeScript (strict) and bundles it with Vite. Skips steps that are up to date.
+# kernel (src/layout) to WebAssembly with Debian's clang, generates the API types
+# from api/openapi.yaml, type-checks the TypeScript (strict) and bundles it with
+# Vite. Skips steps that are up to date.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/web"
@@ -28,6 +29,15 @@ if ((stale)); then
     -I"$root/src" -Wl,--no-entry -Wl,--strip-all \
     "$root/src/layout/layout.cc" "$root/src/layout/layout_wasm.cc" -o "$wasm.tmp"
   mv "$wasm.tmp" "$wasm"
+fi
+
+# The shell's API types come from the contract, never from a second copy.
+api_spec="$root/api/openapi.yaml"
+api_types=src/api.gen.ts
+if [[ ! -f $api_types || $api_spec -nt $api_types || package-lock.json -nt $api_types ]]; then
+  echo "build-web: src/api.gen.ts (openapi-typescript api/openapi.yaml)"
+  npx openapi-typescript "$api_spec" --output "$api_types.tmp" >/dev/null
+  mv "$api_types.tmp" "$api_types"
 fi
 
 if [[ -f dist/index.html ]] &&

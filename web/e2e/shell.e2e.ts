@@ -280,6 +280,26 @@ describe('fleet view', () => {
     const below = await spawn('cycle-below', { parent_id: mid2.id });
     await waitForAgent(page, below.id);
     await waitForRest(page);
+    // The drop point is where the pointer meets top's depth: if the chain points at the
+    // viewer it is close to where the drag started. Orbit until it is well away.
+    const dropDistance = () =>
+      page.evaluate(
+        ([t, b]) => {
+          const v = window.__genesis.view!;
+          const from = v.position(v.model.nodes.get(t!)!.index)!;
+          const s = v.screenOf(b!)!;
+          const r = v.canvas.getBoundingClientRect();
+          const dpr = v.canvas.width / r.width;
+          const w = v.camera.unprojectAtDepth((s.x - r.left) * dpr, (s.y - r.top) * dpr, [from[0]!, from[1]!, from[2]!]);
+          return Math.hypot(w[0] - from[0]!, w[1] - from[1]!, w[2] - from[2]!);
+        },
+        [top.id, below.id],
+      );
+    for (let i = 0; i < 12 && (await dropDistance()) <= 15; i++) {
+      await page.evaluate(() => window.__genesis.view!.canvas.focus());
+      for (let k = 0; k < 4; k++) await page.keyboard.press('ArrowLeft');
+      await waitFrames(page);
+    }
     const before = await worldOf(page, top.id);
     let dropped: number[] = [];
     await drag(page, top.id, below.id, async () => {

@@ -1,54 +1,24 @@
 // The genesisd API contract as the shell sees it (docs/shell.md, COMMON API).
 
-export interface Emotion {
-  pleasure: number;
-  arousal: number;
-  dominance: number;
-  label: string;
-  fatigue: number;
-}
+// The types are generated from api/openapi.yaml (scripts/build-web.sh writes
+// src/api.gen.ts with openapi-typescript): the contract has one copy.
+import type { components } from './api.gen';
 
-export interface Goal {
-  id: string;
-  weight: number;
-  ttl: number;
-}
+type Schemas = components['schemas'];
 
-export interface Agent {
-  id: string;
-  tenant_id: string;
-  parent_id: string | null;
-  label: string;
-  path: string;
-  mem_state: unknown;
-  goals: Goal[];
-  emotion: Emotion;
-  policy: string;
-  created_at: string;
-  deleted_at: string | null;
-}
+export type Emotion = Schemas['EmotionState'];
+export type Goal = Schemas['Goals'][number];
+export type Agent = Schemas['Agent'];
+export type CognitionType = Schemas['NewEvent']['type'];
+export type CognitionEvent = Omit<Schemas['Event'], 'id' | 'type'> & { id?: string; type: CognitionType };
+export type MeshEventType = Schemas['MeshEventType'];
+export type Capability = Schemas['Capability'];
 
-export type CognitionType = 'perceive' | 'plan' | 'act' | 'reflect';
-
-export interface CognitionEvent {
-  id?: string;
-  agent_id: string;
-  type: CognitionType;
-  payload: unknown;
-  ts: string;
-}
-
-/** One message from the /v1/mesh WebSocket. */
+/** One message from the /v1/mesh WebSocket: a MeshChange, or a welcome/reply (type outside MeshEventType). */
 export interface MeshMessage {
   seq: number;
-  type: string;
+  type: MeshEventType | string;
   data: unknown;
-}
-
-export interface Capability {
-  token: string;
-  tenant_id: string;
-  expires_at: unknown;
 }
 
 export const NEUTRAL_EMOTION: Emotion = {
@@ -86,7 +56,7 @@ export function toAgent(v: unknown): Agent | null {
     parent_id: typeof o.parent_id === 'string' ? o.parent_id : null,
     label: typeof o.label === 'string' ? o.label : '',
     path: typeof o.path === 'string' ? o.path : '',
-    mem_state: o.mem_state ?? {},
+    mem_state: (o.mem_state && typeof o.mem_state === 'object' ? o.mem_state : {}) as Record<string, unknown>,
     goals: Array.isArray(o.goals) ? (o.goals as Goal[]) : [],
     emotion: toEmotion(o.emotion),
     policy: typeof o.policy === 'string' ? o.policy : '',
