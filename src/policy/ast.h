@@ -47,6 +47,7 @@ struct Term {
   std::string name;
   int slot = -1;              // variables: frame slot
   bool wildcard = false;      // `_`
+  bool template_part = false; // set comprehension standing for a template part with `with`
   std::vector<TermPtr> items;
   TermPtr key;                // object comprehension key
   TermPtr val;                // comprehension value

@@ -366,6 +366,9 @@ class Resolver {
     for (size_t i = 1; i < r.items.size(); ++i) {
       const Term& op = *r.items[i];
       if (op.kind != TermKind::kScalar || !op.value.is_string()) break;
+      // Rules with dynamic keys here (`p[q].r`) may define any child too:
+      // the evaluator merges them with the child's own rules.
+      if (n->has_rules && n->kind == RuleKind::kPartialObject) break;
       auto it = n->children.find(op.value.str());
       if (it == n->children.end()) break;
       n = it->second.get();
@@ -702,7 +705,9 @@ class Resolver {
 
 class Safety {
  public:
-  Safety(const std::vector<std::string>& names, Errors& errs) : names_(names), errs_(errs) {}
+  // new_slot allocates a frame slot for a generated variable (hoisted refs).
+  Safety(const std::vector<std::string>& names, Errors& errs, std::function<int(const std::string&)> new_slot)
+      : names_(names), errs_(errs), new_slot_(std::move(new_slot)) {}
 
   using Set = std::set<int>;
 
@@ -962,6 +967,7 @@ class Safety {
           break;
         }
       }
+      if (!progressed && hoist_refs(remaining)) continue;
       if (!progressed) {
         Set binds, missing;
         for (auto& e : remaining) {
@@ -980,6 +986,56 @@ class Safety {
     }
     body = std::move(out);
     return bound;
+  }
+
+  // OPA evaluates the refs in a call's arguments before the call, so
+  // `foo == input.foos[foo]` binds foo through the ref even though foo is
+  // also an argument. Arguments here are evaluated left to right; when a
+  // literal cannot be ordered otherwise, each ref argument that binds
+  // variables becomes a literal of its own placed before it
+  // (`$hN = input.foos[foo]; foo == $hN`). Literals that are negated or
+  // carry `with` keep their shape (hoisting would change what they mean).
+  bool hoist_refs(std::vector<Expr>& remaining) {
+    for (size_t i = 0; i < remaining.size(); ++i) {
+      Expr& e = remaining[i];
+      if (e.negated || !e.with.empty()) continue;
+      if (e.kind != ExprKind::kTerm && e.kind != ExprKind::kUnify && e.kind != ExprKind::kAssign) continue;
+      std::vector<Expr> hoisted;
+      std::function<void(TermPtr&, bool)> walk = [&](TermPtr& t, bool in_call) {
+        if (!t) return;
+        if (in_call && t->kind == TermKind::kRef) {
+          Set out;
+          ref_outputs(*t, out);
+          if (out.empty()) return;
+          std::string name = "$h" + std::to_string(hoisted_++);
+          auto v = std::make_shared<Term>();
+          v->kind = TermKind::kVar;
+          v->loc = t->loc;
+          v->name = name;
+          v->slot = new_slot_(name);
+          Expr h;
+          h.kind = ExprKind::kUnify;
+          h.loc = e.loc;
+          h.index = e.index;
+          h.terms = {v, t};
+          hoisted.push_back(std::move(h));
+          auto use = std::make_shared<Term>(*v);
+          t = use;
+          return;
+        }
+        if (t->kind == TermKind::kCall) {
+          for (auto& a : t->items) walk(a, true);
+        } else if (t->kind == TermKind::kArray || t->kind == TermKind::kObject || t->kind == TermKind::kSet) {
+          for (auto& a : t->items) walk(a, in_call);
+        }
+      };
+      for (auto& t : e.terms) walk(t, false);
+      if (hoisted.empty()) continue;
+      remaining.insert(remaining.begin() + static_cast<long>(i), std::make_move_iterator(hoisted.begin()),
+                       std::make_move_iterator(hoisted.end()));
+      return true;
+    }
+    return false;
   }
 
   void nested(Expr& e, const Set& bound, const Set& shared) {
@@ -1017,6 +1073,8 @@ class Safety {
  private:
   const std::vector<std::string>& names_;
   Errors& errs_;
+  std::function<int(const std::string&)> new_slot_;
+  int hoisted_ = 0;
 };
 
 void bind_pattern(const Term& t, std::set<int>& out) {
@@ -1057,7 +1115,7 @@ void compile_rule_chain(Compiled& c, Rule* head, const std::map<std::string, std
     if (r->key) res.resolve_term(r->key, &body_scope);
     if (r->value) res.resolve_term(r->value, &body_scope);
   }
-  Safety safety(res.slot_names(), errs);
+  Safety safety(res.slot_names(), errs, [&](const std::string& n) { return res.new_slot(n, nullptr); });
   for (Rule* r = head; r; r = r->else_rule.get()) {
     std::set<int> shared;
     std::vector<TermPtr> heads = r->keys;
@@ -1069,8 +1127,12 @@ void compile_rule_chain(Compiled& c, Rule* head, const std::map<std::string, std
       if (h) safety.count_vars(*h, counts, -1, where);
     for (auto& [slot, _] : where) shared.insert(slot);
     auto bound = safety.reorder(r->body, arg_slots, shared);
-    for (auto& h : heads)
-      if (h) safety.check_head(*h, bound, r->loc);
+    for (auto& h : heads) {
+      if (!h) continue;
+      // Comprehensions in the head (`q := [x | ...]`) are ordered like any body.
+      safety.nested_term(*h, bound, shared);
+      safety.check_head(*h, bound, r->loc);
+    }
   }
   for (Rule* r = head; r; r = r->else_rule.get()) r->num_slots = res.num_slots();
 }
@@ -1090,13 +1152,27 @@ void add_subtree(const Node* n, std::set<const Node*>& out) {
   if (n->has_rules) out.insert(n);
   for (const auto& [_, c] : n->children) add_subtree(c.get(), out);
 }
+// The rules a data ref can reach from node n with operands i.. of ref: a
+// constant operand follows its child, any other operand every child, so
+// `data[x].allow.see` depends only on packages that have an `allow.see`.
+void add_matching(const Node* n, const Term& ref, size_t i, std::set<const Node*>& out) {
+  if (n->has_rules) out.insert(n);
+  if (i >= ref.items.size()) {
+    add_subtree(n, out);
+    return;
+  }
+  const Term& op = *ref.items[i];
+  if (op.kind == TermKind::kScalar) {
+    if (!op.value.is_string()) return;
+    auto it = n->children.find(op.value.str());
+    if (it != n->children.end()) add_matching(it->second.get(), ref, i + 1, out);
+    return;
+  }
+  for (const auto& [_, c] : n->children) add_matching(c.get(), ref, i + 1, out);
+}
 void deps_term(const Term& t, std::set<const Node*>& out) {
   if (t.kind == TermKind::kRef && t.data_node) {
-    const Node* n = static_cast<const Node*>(t.data_node);
-    size_t next = 1 + static_cast<size_t>(t.data_ops);
-    bool base_only = !n->has_rules && next < t.items.size() && t.items[next]->kind == TermKind::kScalar;
-    if (n->has_rules) out.insert(n);
-    else if (!base_only) add_subtree(n, out);
+    add_matching(static_cast<const Node*>(t.data_node), t, 1 + static_cast<size_t>(t.data_ops), out);
   }
   if (t.kind == TermKind::kCall && t.user_fn) out.insert(static_cast<const Node*>(t.callee));
   for (const auto& i : t.items)
@@ -1298,7 +1374,7 @@ core::Result<CompiledQuery> compile_query(const Compiled& policy, BodyPtr body, 
   Resolver res(policy, package, imports, package.empty() ? nullptr : &rules, errs);
   Scope top;
   res.resolve_body(*body, &top, {});
-  Safety safety(res.slot_names(), errs);
+  Safety safety(res.slot_names(), errs, [&](const std::string& n) { return res.new_slot(n, nullptr); });
   safety.reorder(*body, {}, {});
   if (!errs.empty()) return errs.front();
   CompiledQuery q;

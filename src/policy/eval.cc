@@ -73,14 +73,17 @@ void insert_path(ObjectItems& obj, const std::vector<Value>& keys, size_t i, con
 
 // Merges two documents defined at the same path by different rules: objects
 // merge key by key, sets unite, equal values agree; anything else conflicts.
-Value merge_docs(const Value& a, const Value& b, const Location& loc) {
-  if (a.is_object() && b.is_object()) {
+// da / db: how many levels down each side is still the path of rule heads
+// (-1: all the way); at 0 it is a rule's value, which another rule cannot
+// reach into (`p[q].r := {"s": {}}` and `p.q.r.s.u := 1` conflict, as in OPA).
+Value merge_docs(const Value& a, const Value& b, const Location& loc, int da = -1, int db = -1) {
+  if (da != 0 && db != 0 && a.is_object() && b.is_object()) {
     ObjectItems items = a.obj();
     for (const auto& [k, v] : b.obj()) {
       bool merged = false;
       for (auto& kv : items) {
         if (kv.first == k) {
-          kv.second = merge_docs(kv.second, v, loc);
+          kv.second = merge_docs(kv.second, v, loc, da < 0 ? -1 : da - 1, db < 0 ? -1 : db - 1);
           merged = true;
         }
       }
@@ -95,6 +98,30 @@ Value merge_docs(const Value& a, const Value& b, const Location& loc) {
   }
   if (a == b) return a;
   throw EvalError{"eval_conflict_error", "object keys must be unique", loc};
+}
+
+// Levels of rule-head path below a partial object node before its rules'
+// values begin (`p[x].y := v`: 2); the shortest of its rules.
+int object_depth(const Node* n) {
+  int d = -1;
+  for (const Rule* r : n->rules) {
+    int k = static_cast<int>(r->keys.size());
+    if (d < 0 || k < d) d = k;
+  }
+  return d < 0 ? -1 : d;
+}
+
+// Base data and the virtual document at one path: objects merge key by key;
+// elsewhere the base document wins (OPA's "base/virtual: conflicts" case).
+Value merge_base(const Value& base, const Value& virt) {
+  if (!base.is_object() || !virt.is_object()) return base;
+  ObjectItems items = base.obj();
+  for (const auto& [k, v] : virt.obj()) {
+    auto at = std::find_if(items.begin(), items.end(), [&](const auto& kv) { return kv.first == k; });
+    if (at == items.end()) items.emplace_back(k, v);
+    else at->second = merge_base(at->second, v);
+  }
+  return Value::object(std::move(items));
 }
 
 bool has_unbound_pattern_impl(const Term& t, const Value* slots) {
@@ -624,6 +651,7 @@ bool Evaluator::eval_term(const Term& t, ValCont k) {
           continue;
         }
         Value v = eval_ground(part);
+        if (part.template_part) v = v.is_set() && !v.set_items().empty() ? v.set_items()[0] : Value();
         if (!v.defined()) s += "<undefined>";
         else if (v.is_string()) s += v.str();
         else s += to_rego(v);
@@ -757,8 +785,7 @@ bool Evaluator::eval_data(const Node* n, const Term& r, size_t i, ValCont k) {
             if (it != n->children.end()) {
               Value ov = object_value(n, &key);
               if (!ov.defined()) return eval_data(it->second.get(), r, i + 1, k);
-              Value cv = node_value(it->second.get());
-              if (cv.defined()) ov = merge_docs(ov, cv, r.loc);
+              ov = merge_child(ov, object_depth(n) - 1, it->second.get(), r.loc);
               return eval_ref_from(ov, r, i + 1, k);
             }
           }
@@ -998,6 +1025,36 @@ Value Evaluator::object_value(const Node* n, const Value* key) {
   return v ? *v : Value();
 }
 
+Value Evaluator::merge_child(const Value& a, int da, const Node* c, const Location& loc) {
+  if (!a.defined()) return node_value(c);
+  if (c->has_rules) {
+    if (c->kind == RuleKind::kFunction) return a;
+    Value cv = node_value(c);
+    if (!cv.defined()) return a;
+    int dc = c->kind == RuleKind::kPartialObject ? object_depth(c) : 0;
+    if (!data_overrides_.empty() && override_at(c).defined()) dc = -1;
+    return merge_docs(a, cv, loc, da, dc);
+  }
+  // A node with no rules of its own: merge its children one by one, each at
+  // its own depth, then whatever base data lies at this path.
+  if (da == 0 || !a.is_object() || (!data_overrides_.empty() && override_at(c).defined())) {
+    Value cv = node_value(c);
+    return cv.defined() ? merge_docs(a, cv, loc, da, -1) : a;
+  }
+  ObjectItems items = a.obj();
+  for (const auto& [name, cc] : c->children) {
+    Value key = Value::string(name);
+    auto at = std::find_if(items.begin(), items.end(), [&](const auto& kv) { return kv.first == key; });
+    Value merged = merge_child(at == items.end() ? Value() : at->second, da < 0 ? -1 : da - 1, cc.get(), loc);
+    if (!merged.defined()) continue;
+    if (at == items.end()) items.emplace_back(key, merged);
+    else at->second = merged;
+  }
+  Value base = base_at(c);
+  Value out = Value::object(std::move(items));
+  return base.defined() ? merge_docs(out, base, loc, da, -1) : out;
+}
+
 Value Evaluator::node_value(const Node* n) {
   if (!data_overrides_.empty()) {
     Value ov = override_at(n);
@@ -1011,13 +1068,18 @@ Value Evaluator::node_value(const Node* n) {
       case RuleKind::kPartialObject: {
         Value o = object_value(n, nullptr);
         if (n->children.empty()) return o;
+        const Rule* r = n->rules.empty() ? nullptr : n->rules[0];
+        ObjectItems items = o.is_object() ? o.obj() : ObjectItems{};
         for (const auto& [name, c] : n->children) {
-          Value cv = node_value(c.get());
-          if (!cv.defined()) continue;
-          const Rule* r = n->rules.empty() ? nullptr : n->rules[0];
-          o = merge_docs(o, Value::object({{Value::string(name), cv}}), r ? r->loc : Location{});
+          Value key = Value::string(name);
+          auto at = std::find_if(items.begin(), items.end(), [&](const auto& kv) { return kv.first == key; });
+          Value merged = merge_child(at == items.end() ? Value() : at->second, object_depth(n) - 1, c.get(),
+                                     r ? r->loc : Location{});
+          if (!merged.defined()) continue;
+          if (at == items.end()) items.emplace_back(key, merged);
+          else at->second = merged;
         }
-        return o;
+        return Value::object(std::move(items));
       }
     }
   }
@@ -1034,7 +1096,7 @@ Value Evaluator::node_value(const Node* n) {
     bool replaced = false;
     for (auto& kv : items) {
       if (kv.first.is_string() && kv.first.str() == name) {
-        kv.second = cv;
+        kv.second = merge_base(kv.second, cv);
         replaced = true;
       }
     }

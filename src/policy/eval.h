@@ -103,6 +103,9 @@ class Evaluator {
   Value base_at(const Node* n);
   Value set_value(const Node* n);
   Value object_value(const Node* n, const Value* key);
+  // a (the part of a partial object's value at child c's path, da levels above
+  // its rules' values; -1: none) merged with the document of c's subtree.
+  Value merge_child(const Value& a, int da, const Node* c, const Location& loc);
   bool set_contains(const Node* n, const Value& key);
   void candidate_rules(const Node* n, std::vector<const Rule*>& out);
   struct Frame {

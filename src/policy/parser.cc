@@ -1,5 +1,6 @@
 #include "policy/parser.h"
 
+#include <functional>
 #include <set>
 
 #include "policy/lexer.h"
@@ -314,6 +315,14 @@ class Parser {
       last->else_rule = e;
       last = e.get();
     }
+    std::vector<std::pair<TermPtr, TermPtr>> lifted;
+    if (rule->kind == RuleKind::kFunction) {
+      lift_template_args(rule.get(), lifted);
+      for (Rule* r = rule.get(); r; r = r->else_rule.get()) {
+        r->args = rule->args;
+        append_lifted(r, lifted);
+      }
+    }
     mod->rules.push_back(rule);
     // v0: further bodies chained after the first, `f(x) = y { a } { b }`, are
     // rules of their own with the same head (OPA's parser does the same).
@@ -335,6 +344,7 @@ class Parser {
       chained->has_body = true;
       chained->body = parse_query_body(Tok::kRBrace);
       expect(Tok::kRBrace);
+      append_lifted(chained.get(), lifted);
       mod->rules.push_back(chained);
     }
   }
@@ -486,6 +496,11 @@ class Parser {
         e.terms = {lhs};
       }
     }
+    parse_withs(e);
+    return e;
+  }
+
+  void parse_withs(Expr& e) {
     while (is_ident("with")) {
       Token wt = next();
       With w;
@@ -496,7 +511,6 @@ class Parser {
       w.value = parse_in(false);
       e.with.push_back(std::move(w));
     }
-    return e;
   }
 
   TermPtr call(const char* name, TermPtr a, TermPtr b, const Token& at_tok) {
@@ -914,7 +928,10 @@ class Parser {
         }
         Parser sub(std::move(*toks), file_, opts_);
         sub.nest_ = 1;
+        sub.gen_ = gen_;
         TermPtr e = sub.parse_in(false);
+        if (sub.is_ident("with")) e = sub.template_with(e);
+        gen_ = sub.gen_;
         if (!sub.at(Tok::kEof)) sub.fail_unexpected();
         flush();
         out->items.push_back(e);
@@ -928,8 +945,68 @@ class Parser {
     return out;
   }
 
+  // `{expr with a as b}` inside a template string: the expression becomes the
+  // set comprehension {v | v = expr with a as b}, marked so the template takes
+  // its element (or renders <undefined> when it is empty).
+  TermPtr template_with(const TermPtr& e) {
+    Expr lit;
+    lit.loc = e->loc;
+    lit.kind = ExprKind::kUnify;
+    auto v = std::make_shared<Term>();
+    v->kind = TermKind::kVar;
+    v->loc = e->loc;
+    v->name = fresh_var();
+    lit.terms = {v, e};
+    parse_withs(lit);
+    auto c = std::make_shared<Term>();
+    c->kind = TermKind::kSetCompr;
+    c->loc = e->loc;
+    c->template_part = true;
+    c->val = clone(v);
+    c->body = std::make_shared<Body>();
+    c->body->push_back(std::move(lit));
+    return c;
+  }
+
+  // Generated variable names cannot be written in Rego source (`$` is not an
+  // identifier character), so they never collide with the user's.
+  std::string fresh_var() { return "$gen" + std::to_string(gen_++); }
+
+  // A function parameter holding a template string (`f($"{x}-{y}")`) is a
+  // fresh variable, and each body of the rule (else branches and v0 chained
+  // bodies too) ends with `var = $"{x}-{y}"`: the template's variables are
+  // bound by the body, and the reorder pass places the comparison after them.
+  void lift_template_args(Rule* rule, std::vector<std::pair<TermPtr, TermPtr>>& lifted) {
+    std::function<void(TermPtr&)> walk = [&](TermPtr& t) {
+      if (!t) return;
+      if (t->kind == TermKind::kTemplate) {
+        auto v = std::make_shared<Term>();
+        v->kind = TermKind::kVar;
+        v->loc = t->loc;
+        v->name = fresh_var();
+        lifted.emplace_back(v, t);
+        t = clone(v);
+        return;
+      }
+      if (t->kind == TermKind::kArray || t->kind == TermKind::kObject || t->kind == TermKind::kSet)
+        for (auto& i : t->items) walk(i);
+    };
+    for (auto& a : rule->args) walk(a);
+  }
+  static void append_lifted(Rule* rule, const std::vector<std::pair<TermPtr, TermPtr>>& lifted) {
+    for (const auto& [v, t] : lifted) {
+      Expr e;
+      e.loc = t->loc;
+      e.kind = ExprKind::kUnify;
+      e.terms = {clone(v), clone(t)};
+      e.index = static_cast<int>(rule->body.size());
+      rule->body.push_back(std::move(e));
+    }
+  }
+
   std::vector<Token> t_;
   size_t p_ = 0;
+  int gen_ = 0;
   const std::string* file_;
   ParseOptions opts_;
   Module* mod_ = nullptr;

@@ -144,6 +144,29 @@ bool url_unescape(const std::string& s, std::string* out) {
 
 Value yaml_node_to_value(const YAML::Node& n) { return yaml_to_value(n); }
 
+namespace {
+// yaml-cpp's parse errors in the words of Go's YAML library, which OPA's
+// error messages (and policies matching on them) use: "yaml: line N: ...".
+std::string yaml_error_text(const YAML::Exception& e) {
+  static const std::pair<const char*, const char*> kGoWords[] = {
+      {YAML::ErrorMsg::END_OF_SEQ_FLOW, "did not find expected ',' or ']'"},
+      {YAML::ErrorMsg::END_OF_MAP_FLOW, "did not find expected ',' or '}'"},
+      {YAML::ErrorMsg::END_OF_MAP, "did not find expected key"},
+      {YAML::ErrorMsg::END_OF_SEQ, "did not find expected '-' indicator"},
+      {YAML::ErrorMsg::MAP_VALUE, "mapping values are not allowed in this context"},
+      {YAML::ErrorMsg::BLOCK_ENTRY, "block sequence entries are not allowed in this context"},
+      {YAML::ErrorMsg::EOF_IN_SCALAR, "found unexpected end of stream"},
+      {YAML::ErrorMsg::TAB_IN_INDENTATION, "found a tab character that violates indentation"},
+      {YAML::ErrorMsg::UNKNOWN_ANCHOR, "unknown anchor referenced"},
+  };
+  std::string words = e.msg;
+  for (const auto& [cpp, go] : kGoWords)
+    if (e.msg == cpp) words = go;
+  if (e.mark.is_null()) return "yaml: " + words;
+  return "yaml: line " + std::to_string(e.mark.line + 1) + ": " + words;
+}
+}  // namespace
+
 std::string base64_encode(const std::string& s, bool url, bool pad) { return b64_encode(s, url ? kB64Url : kB64, pad); }
 bool base64_decode(const std::string& s, bool url, std::string* out) {
   return b64_decode(s, url ? kB64Url : kB64, url, out);
@@ -211,7 +234,7 @@ void register_encoding() {
     try {
       return yaml_to_value(YAML::Load(arg_string(a, 0)));
     } catch (const YAML::Exception& e) {
-      builtin_error(std::string("yaml: ") + e.what());
+      builtin_error(yaml_error_text(e));
     }
   });
   register_builtin("yaml.is_valid", 1, [](BuiltinContext&, const Value* a, size_t) {

@@ -46,29 +46,38 @@ void register_graph() {
     const Value& g = arg_kind(a, 0, Kind::kObject, "object");
     if (!a[1].is_array() && !a[1].is_set()) type_error(2, "one of {array, set}", a[1]);
     ValueVec paths;
-    std::function<void(const Value&, ValueVec&)> dfs = [&](const Value& n, ValueVec& path) {
-      for (const auto& p : path)
-        if (p == n) {
-          paths.push_back(Value::array(path));
-          return;
-        }
-      if (!g.get(n)) {
-        if (!path.empty()) paths.push_back(Value::array(path));
-        return;
-      }
-      path.push_back(n);
+    // Depth first, in edge order, with one set of nodes already left for a
+    // neighbour (OPA's traversal): a path ends at a node without edges, at
+    // an edge that leaves the graph, or at an edge to a node already left
+    // (which is not repeated), so cycles end and shared tails are walked once.
+    std::vector<Value> left;
+    auto was_left = [&](const Value& n) {
+      for (const auto& x : left)
+        if (x == n) return true;
+      return false;
+    };
+    std::function<void(const Value&, ValueVec&)> visit = [&](const Value& n, ValueVec& path) {
       ValueVec tmp;
       const ValueVec* es = edges_of(g, n, &tmp);
       if (!es || es->empty()) {
         paths.push_back(Value::array(path));
-      } else {
-        for (const auto& e : *es) dfs(e, path);
+        return;
       }
-      path.pop_back();
+      for (const auto& e : *es) {
+        if (was_left(e) || !g.get(e)) {
+          paths.push_back(Value::array(path));
+          continue;
+        }
+        if (!was_left(n)) left.push_back(n);
+        path.push_back(e);
+        visit(e, path);
+        path.pop_back();
+      }
     };
     for (const auto& s : a[1].arr()) {
-      ValueVec path;
-      dfs(s, path);
+      if (!g.get(s)) continue;
+      ValueVec path{s};
+      visit(s, path);
     }
     return Value::set(std::move(paths));
   });
