@@ -130,6 +130,7 @@ struct Module {
   std::vector<std::string> package;  // without the leading "data"
   Location package_loc;
   std::vector<Import> imports;
+  std::vector<Import> keyword_imports;  // `import rego.v1` / `future.keywords...` (always on here; kept for the AST)
   std::vector<RulePtr> rules;
   bool v0 = false;
   Value package_annotations;

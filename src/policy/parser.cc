@@ -60,7 +60,10 @@ class Parser {
         }
       }
       std::string root = imp.path->kind == TermKind::kVar ? imp.path->name : imp.path->items[0]->name;
-      if (root == "future" || root == "rego") continue;  // keyword imports: always on here
+      if (root == "future" || root == "rego") {  // keyword imports: always on here
+        mod->keyword_imports.push_back(std::move(imp));
+        continue;
+      }
       if (root != "data" && root != "input") {
         fail("invalid import path: must begin with input or data", "", imp.loc);
       }

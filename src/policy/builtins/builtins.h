@@ -76,6 +76,7 @@ void register_misc();
 void register_providers();
 void register_x509();
 void register_jsonschema();
+void register_regoast();  // rego.parse_module (regoast.cc)
 
 // Shared codecs (encoding.cc).
 std::string base64_encode(const std::string& s, bool url, bool pad);

@@ -39,6 +39,7 @@ void register_all() {
   register_providers();
   register_x509();
   register_jsonschema();
+  register_regoast();
 }
 
 }  // namespace
