@@ -34,8 +34,10 @@ grep -q '^ Depends:.*libsqlite3' <<<"$info" || fail "Depends lacks libsqlite3 (s
 for f in postinst prerm postrm conffiles; do
   grep -qE "^ +[0-9]+ bytes, +[0-9]+ lines +\*? *$f" <<<"$info" || fail "control member $f missing: $info"
 done
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/genesis/genesisd.conf ||
-  fail "genesisd.conf is not a conffile"
+# Pipelines end in a variable, not in grep -q: grep -q exits at the first match,
+# the writer then dies of SIGPIPE and pipefail fails the test at random.
+conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
+grep -qx /etc/genesis/genesisd.conf <<<"$conffiles" || fail "genesisd.conf is not a conffile"
 mkdir -p "$tmp/ctrl" && dpkg-deb -e "$deb" "$tmp/ctrl"
 for f in postinst prerm postrm; do sh -n "$tmp/ctrl/$f" || fail "$f does not parse"; done
 grep -q 'adduser --system' "$tmp/ctrl/postinst" || fail "postinst does not create the genesis user"
@@ -78,7 +80,8 @@ done
 [[ -n $port ]] || { cat "$tmp/genesisd.err"; fail "genesisd did not say where it listens"; }
 health=$(curl -sf "http://127.0.0.1:$port/healthz") || fail "/healthz did not answer"
 [[ $health == '{"status":"ok"}' ]] || fail "/healthz answered $health"
-curl -sf "http://127.0.0.1:$port/" | grep -qi '<html' || fail "the packaged shell is not served at /"
+shell=$(curl -sf "http://127.0.0.1:$port/") || fail "/ did not answer"
+grep -qi '<html' <<<"$shell" || fail "the packaged shell is not served at /"
 playbooks=$(curl -sf "http://127.0.0.1:$port/v1/playbooks") || fail "/v1/playbooks did not answer"
 shipped=$(ls "$root/usr/share/genesis/playbooks" | wc -l)
 served=$(grep -o '"technique"' <<<"$playbooks" | wc -l)
