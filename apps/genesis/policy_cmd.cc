@@ -2,7 +2,7 @@
 // engine (src/policy). Flags and output shapes follow `opa` so scripts keep working:
 //   genesis policy eval -d DIR|FILE... [-i input.json] [-f json|raw|pretty] QUERY
 //   genesis policy test [-v] [--run REGEX] DIR|FILE...
-//   genesis policy check [--v0-compatible] DIR|FILE...
+//   genesis policy check [--v0-compatible] [-S|--strict] DIR|FILE...
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -295,8 +295,10 @@ int run_test(const TestArgs& a) {
   return pass == total ? 0 : 1;
 }
 
-int run_check(const std::vector<std::string>& paths, bool v0, bool json) {
-  policy::Engine engine;
+int run_check(const std::vector<std::string>& paths, bool v0, bool strict, bool json) {
+  policy::EngineOptions eo;
+  eo.strict = strict;
+  policy::Engine engine(eo);
   Value data = Value::empty_object();
   auto st = load_paths(engine, paths, LoadOptions{v0}, &data);
   if (!st) return print_errors({st.error()}, json);
@@ -341,10 +343,13 @@ void add_policy_commands(CLI::App& app, Context& ctx) {
   {
     auto paths = std::make_shared<std::vector<std::string>>();
     auto v0 = std::make_shared<bool>(false);
+    auto strict = std::make_shared<bool>(false);
     auto* cmd = pol->add_subcommand("check", "parse and compile policies, reporting errors with locations");
     cmd->add_option("paths", *paths, "policy files or directories")->required();
     cmd->add_flag("--v0-compatible", *v0, "parse modules as Rego v0");
-    cmd->callback([&ctx, paths, v0] { ctx.exit_code = run_check(*paths, *v0, ctx.json); });
+    cmd->add_flag("-S,--strict", *strict,
+                  "OPA's strict mode: unused assignments, arguments and imports, deprecated built-ins are errors");
+    cmd->callback([&ctx, paths, v0, strict] { ctx.exit_code = run_check(*paths, *v0, *strict, ctx.json); });
   }
 }
 

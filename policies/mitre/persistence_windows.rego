@@ -25,14 +25,14 @@ _run_key(path) if {
 # Per-user application folders that ship auto-start entries of their own.
 _known_autostart_dirs := [`\appdata\local\microsoft\onedrive\`, `\appdata\local\microsoft\teams\`]
 
-_suspicious_autostart(data) if {
-	d := lower(data)
+_suspicious_autostart(value) if {
+	d := lower(value)
 	_user_writable(d)
 	not _contains_any(d, _known_autostart_dirs)
 }
 
-_suspicious_autostart(data) if {
-	d := lower(data)
+_suspicious_autostart(value) if {
+	d := lower(value)
 	some host in _script_hosts
 	contains(d, host)
 }

@@ -7,6 +7,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "policy/builtins/builtins.h"
+#include "policy/strict.h"
+#include "policy/typecheck.h"
 
 namespace genesis::policy {
 
@@ -332,11 +334,15 @@ class Resolver {
     }
   }
 
+  // Import aliases this chain refers to (strict mode reports the others).
+  const std::set<std::string>& used_aliases() const { return used_aliases_; }
+
   // Replaces a global name by its data/input reference.
   TermPtr global_ref(const std::string& name, const Location& loc) {
     if (name == "input" || name == "data") return make_root_var(name.c_str(), loc);
     for (const auto& i : imports_) {
       if (i.alias == name) {
+        used_aliases_.insert(name);
         auto r = std::make_shared<Term>(*i.path);
         if (r->kind == TermKind::kVar) {
           r->global = true;
@@ -479,6 +485,7 @@ class Resolver {
     }
     for (const auto& i : imports_) {
       if (i.alias == segs[0]) {
+        used_aliases_.insert(segs[0]);
         const Term& r = *i.path;
         if (r.kind != TermKind::kRef || r.items[0]->name != "data") return {};
         for (size_t k = 1; k < r.items.size(); ++k) path.push_back(r.items[k]->value.str());
@@ -694,6 +701,7 @@ class Resolver {
   const Compiled& c_;
   std::vector<std::string> package_;
   const std::vector<Import>& imports_;
+  std::set<std::string> used_aliases_;
   const std::set<std::string>* pkg_rules_;
   Errors& errs_;
   int next_ = 0;
@@ -1085,7 +1093,7 @@ void bind_pattern(const Term& t, std::set<int>& out) {
 }
 
 void compile_rule_chain(Compiled& c, Rule* head, const std::map<std::string, std::set<std::string>>& pkg_rules,
-                        Errors& errs) {
+                        Errors& errs, std::set<std::string>* used_aliases) {
   Module* m = head->module;
   std::string pkg;
   for (const auto& p : m->package) pkg += "." + p;
@@ -1135,6 +1143,7 @@ void compile_rule_chain(Compiled& c, Rule* head, const std::map<std::string, std
     }
   }
   for (Rule* r = head; r; r = r->else_rule.get()) r->num_slots = res.num_slots();
+  if (used_aliases) used_aliases->insert(res.used_aliases().begin(), res.used_aliases().end());
 }
 
 // ---- pass 4: recursion ----
@@ -1321,6 +1330,14 @@ core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, 
   c->nodes.push_back(c->root.get());
   Errors errs;
 
+  // 0. Rego v1's module checks (strict.h): duplicate imports, input/data shadowed
+  for (const auto& m : c->modules)
+    if (rego_v1_checked(*m, options.strict)) module_checks(*m, errs);
+  if (!errs.empty()) {
+    core::Error first = errs.front();
+    if (all_errors) *all_errors = std::move(errs);
+    return first;
+  }
   // 1. collect (and attach METADATA annotations)
   collect(*c, errs);
   attach_annotations(*c, errs);
@@ -1341,19 +1358,41 @@ core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, 
     }
   }
   // 2. resolve + 3. safety (per rule chain)
+  std::map<const Module*, std::set<std::string>> used_aliases;
   if (errs.empty()) {
     for (const auto& m : c->modules) {
-      for (const auto& r : m->rules) compile_rule_chain(*c, r.get(), pkg_rules, errs);
+      for (const auto& r : m->rules) compile_rule_chain(*c, r.get(), pkg_rules, errs, &used_aliases[m.get()]);
     }
   }
   // 4. recursion
   if (errs.empty()) check_recursion(*c, errs);
-  // 5. plan
+  // 5. types: built-in argument types and unification of known types (typecheck.h)
+  if (errs.empty()) {
+    for (const auto& m : c->modules)
+      for (const auto& r : m->rules) typecheck_rule(*r, errs);
+  }
+  // Deprecated built-ins (Rego v1 always, v0 in strict mode), then OPA's
+  // strict mode proper (strict.h), and imports nothing refers to.
+  if (errs.empty()) {
+    for (const auto& m : c->modules)
+      if (rego_v1_checked(*m, options.strict))
+        for (const auto& r : m->rules) deprecated_builtin_checks(*r, errs);
+  }
+  if (errs.empty() && options.strict) {
+    for (const auto& m : c->modules) {
+      for (const auto& r : m->rules) strict_rule_checks(*r, errs);
+      const auto& used = used_aliases[m.get()];
+      for (const auto& i : m->imports) {
+        if (i.alias == "input" || i.alias == "data" || used.count(i.alias)) continue;
+        errs.push_back(core::make_error("rego_compile_error", import_string(i) + " unused", i.loc.to_string()));
+      }
+    }
+  }
+  // 6. plan
   if (errs.empty()) {
     for (Node* n : c->nodes)
       if (n->has_rules) build_index(n);
   }
-  (void)options;
   if (!errs.empty()) {
     core::Error first = errs.front();
     if (all_errors) *all_errors = std::move(errs);
@@ -1376,6 +1415,7 @@ core::Result<CompiledQuery> compile_query(const Compiled& policy, BodyPtr body, 
   res.resolve_body(*body, &top, {});
   Safety safety(res.slot_names(), errs, [&](const std::string& n) { return res.new_slot(n, nullptr); });
   safety.reorder(*body, {}, {});
+  if (errs.empty()) typecheck_body(*body, res.num_slots(), errs);
   if (!errs.empty()) return errs.front();
   CompiledQuery q;
   q.body = body;

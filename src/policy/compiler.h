@@ -1,13 +1,19 @@
 // The Rego compiler: parsed modules -> a rule tree the evaluator runs.
 //
 // Passes, in order (compiler.cc `compile` lists them in one place):
+//   0. module    Rego v1's module checks: duplicate imports, input/data shadowed
+//                (strict.h; v0 modules only in strict mode)
 //   1. collect   rules into a tree keyed by path (packages, rule names, ref heads)
 //   2. resolve   names: local variables get frame slots; rule names, imports and
 //                roots become data/input refs; calls bind to built-ins or functions
 //   3. safety    reorder each body so every variable is bound before it is read;
 //                report rego_unsafe_var_error otherwise
 //   4. recursion reject rules that depend on themselves (rego_recursion_error)
-//   5. plan      static data-ref prefixes and rule indices (input.x == "const")
+//   5. types     rego_type_error for built-in calls with arguments of known wrong
+//                types and unifications of known different types (typecheck.h);
+//                deprecated built-ins; in strict mode unused variables, arguments
+//                and imports (strict.h)
+//   6. plan      static data-ref prefixes and rule indices (input.x == "const")
 // Internal to src/policy.
 #pragma once
 
@@ -52,7 +58,7 @@ struct Compiled {
 };
 
 struct CompileOptions {
-  bool strict = false;  // OPA strict mode: unused vars / imports are errors (partly)
+  bool strict = false;  // OPA's strict mode (strict.cc lists its checks)
 };
 
 // Compiles modules; all errors found are returned (the first as the Result's

@@ -145,7 +145,9 @@ core::Status Engine::compile(std::vector<core::Error>* errors) {
     if (!parsed.ok()) return parsed.error();
     mods.push_back(std::move(*parsed));
   }
-  auto c = policy::compile(std::move(mods), {}, errors);
+  CompileOptions co;
+  co.strict = options_.strict;
+  auto c = policy::compile(std::move(mods), co, errors);
   if (!c.ok()) return c.error();
   compiled_ = std::move(*c);
   return {};

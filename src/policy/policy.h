@@ -71,6 +71,10 @@ enum class RegoVersion { kV1, kV0, kAuto };  // kAuto: v1, else v0 if it parses 
 
 struct EngineOptions {
   bool v0_compatible = false;  // default version of modules added without one
+  // OPA's strict mode (`opa check --strict`): unused assignments, `some`
+  // declarations, function arguments and imports, and deprecated built-ins
+  // are compile errors.
+  bool strict = false;
 };
 
 // The package a module declares, dotted and without "data." ("mitre",

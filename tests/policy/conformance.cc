@@ -6,7 +6,8 @@
 //                      [--require-all] [-v]
 //
 // --require-all: every case must pass (our own cases, tests/policy/cases).
-// A case may say `v0: true` (our extension): its modules are Rego v0.
+// A case may say `v0: true` (our extension): its modules are Rego v0; and
+// `strict: true`: they are compiled in OPA's strict mode.
 //
 // DIR defaults to $GENESIS_OPA_CASES or /work/shared/opa-conformance/v1. When
 // the directory is absent the run is skipped (exit 0, with a message).
@@ -83,7 +84,10 @@ struct Outcome {
 
 Outcome run_case(const YAML::Node& c) {
   Outcome out;
-  Engine engine;
+  // `strict: true` (our extension, like `v0`): compile in OPA's strict mode.
+  EngineOptions eo;
+  eo.strict = c["strict"] && c["strict"].as<bool>();
+  Engine engine(eo);
   if (c["modules"]) {
     int i = 0;
     for (const auto& m : c["modules"]) {
