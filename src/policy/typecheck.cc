@@ -1,8 +1,10 @@
 #include "policy/typecheck.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "policy/builtins/builtins.h"
 
@@ -515,38 +517,7 @@ class Checker {
       case TermKind::kVar:
         if (t.global || t.slot < 0) return A();
         return slot(t.slot);
-      case TermKind::kRef: {
-        for (size_t i = 1; i < t.items.size(); ++i) {
-          // A variable operand not bound before is bound by this ref (OPA
-          // gives it the key type of what it selects from; any here).
-          bind_unknown(*t.items[i]);
-          (void)type_of(*t.items[i]);
-        }
-        // Refs into a local value or literal of known type select into it
-        // (OPA's checkRefLeaf); refs into data and input stay any.
-        const Term& h = *t.items[0];
-        if (h.kind == TermKind::kVar && (h.global || h.slot < 0)) return A();
-        TypePtr cur = type_of(h);
-        for (size_t i = 1; i < t.items.size() && cur; ++i) {
-          if (cur->k == K::kAny) return A();
-          const Term& op = *t.items[i];
-          if (op.kind == TermKind::kScalar) {
-            if (cur->k == K::kArray) {
-              const Value& v = op.value;
-              cur = v.is_int() && v.as_int() >= 0 ? select_index(cur, static_cast<size_t>(v.as_int())) : nullptr;
-            } else if (cur->k == K::kObject) {
-              cur = select_key(cur, op.value);
-            } else if (cur->k == K::kSet) {
-              cur = unifies(cur->dyn, type_of_value(op.value)) ? type_of_value(op.value) : nullptr;
-            } else {
-              cur = nullptr;
-            }
-          } else {
-            cur = values_of(cur);
-          }
-        }
-        return cur && !is_nil(cur) ? cur : A();
-      }
+      case TermKind::kRef: return ref(t);
       case TermKind::kArray: {
         std::vector<TypePtr> st;
         for (const auto& i : t.items) st.push_back(type_of(*i));
@@ -618,6 +589,13 @@ class Checker {
   }
 
   void expr(Expr& e) {
+    // Comprehensions inside the expression check expressions of their own.
+    const Term* outer = top_call_;
+    top_call_ = e.kind == ExprKind::kTerm && e.terms[0]->kind == TermKind::kCall ? e.terms[0].get() : nullptr;
+    expr_checks(e);
+    top_call_ = outer;
+  }
+  void expr_checks(Expr& e) {
     // Expressions that replace functions with `with` are left alone (the
     // replacement decides the types).
     bool mocked = false;
@@ -755,6 +733,160 @@ class Checker {
     return ok;
   }
 
+  // OPA's refChecker on a ref: operands into a local value of known type
+  // must select something that can exist ("undefined ref" otherwise); refs
+  // into data and input, and into values of unknown type, are any.
+  TypePtr ref(const Term& t) {
+    for (size_t i = 1; i < t.items.size(); ++i) (void)type_of(*t.items[i]);
+    const Term& h = *t.items[0];
+    if (h.kind == TermKind::kVar && (h.global || h.slot < 0)) {
+      for (size_t i = 1; i < t.items.size(); ++i) bind_unknown(*t.items[i]);
+      return A();
+    }
+    // A literal, comprehension or call head is typed as OPA types the local
+    // variable it moves it into; errors in it name that generated variable,
+    // so they are left to OPA's own wording and not reported here.
+    bool report = h.kind == TermKind::kVar && !h.name.empty() && h.name[0] != '$';
+    TypePtr cur = type_of(h);
+    size_t i = 1;
+    for (; i < t.items.size() && cur && cur->k != K::kAny; ++i) {
+      const Term& op = *t.items[i];
+      TypePtr keys = keys_of(cur);
+      if (!keys) {
+        // Scalars have nothing to select (RefErrUnsupportedDetail).
+        if (report) ref_error(t, i - 1, "have: " + sprint(cur), true);
+        return A();
+      }
+      if (op.kind == TermKind::kScalar) {
+        TypePtr child = select(cur, op.value);
+        if (!child) {
+          std::string want;
+          auto one_of = one_of_keys(cur);
+          want = one_of.empty() ? "want (type): " + sprint(keys) : "want (one of): " + one_of;
+          if (report) ref_error(t, i, "have: " + operand_string(op) + "\n" + want, false);
+          return A();
+        }
+        cur = child;
+        continue;
+      }
+      if (op.kind == TermKind::kVar && !op.global && op.slot >= 0) {
+        TypePtr exist = slot(op.slot);
+        if (!exist) {
+          put(op.slot, keys);
+        } else if (!unifies(exist, keys)) {
+          auto one_of = one_of_keys(cur);
+          std::string want = one_of.empty() ? "want (type): " + sprint(keys) : "want (one of): " + one_of;
+          if (report) ref_error(t, i, "have (type): " + sprint(exist) + "\n" + want, false);
+          return A();
+        }
+      } else {
+        bind_unknown(op);
+      }
+      cur = values_of(cur);
+    }
+    for (; i < t.items.size(); ++i) bind_unknown(*t.items[i]);
+    return cur && !is_nil(cur) ? cur : A();
+  }
+
+  // types.Keys: what may select into a value of type t (null: nothing).
+  static TypePtr keys_of(const TypePtr& t) {
+    switch (t->k) {
+      case K::kArray: return scalar(K::kNumber);
+      case K::kSet: return t->dyn;
+      case K::kObject: {
+        TypePtr k;
+        for (const auto& p : t->props) k = or_(k, type_of_value(p.first));
+        return t->dyn_key ? or_(k, t->dyn_key) : k ? k : A();
+      }
+      case K::kAny: return A();
+      default: return nullptr;
+    }
+  }
+  // types.Select with a constant key.
+  // A property or element that exists but whose type is not known is any.
+  static TypePtr select(const TypePtr& t, const Value& key) {
+    if (!(key.is_null() || key.is_bool() || key.is_number() || key.is_string())) return A();
+    switch (t->k) {
+      case K::kArray: {
+        if (!key.is_int() || key.as_int() < 0) return nullptr;
+        size_t i = static_cast<size_t>(key.as_int());
+        if (i < t->of.size()) return t->of[i] ? t->of[i] : A();
+        return t->dyn;
+      }
+      case K::kObject: {
+        for (const auto& p : t->props)
+          if (p.first == key) return p.second ? p.second : A();
+        if (t->dyn_key && contains(t->dyn_key, type_of_value(key))) return t->dyn_val ? t->dyn_val : A();
+        return nullptr;
+      }
+      case K::kSet: {
+        TypePtr kt = type_of_value(key);
+        if (t->dyn && cmp(t->dyn, kt) == 0) return t->dyn;
+        if (t->dyn && t->dyn->k == K::kAny && contains(t->dyn, kt)) return kt;
+        return nullptr;
+      }
+      default: return A();
+    }
+  }
+  // getOneOfForType: the static keys of an object, as Go prints a []Value.
+  static std::string one_of_keys(const TypePtr& t) {
+    if (t->k != K::kObject || t->props.empty()) return {};
+    std::string s = "[";
+    for (size_t i = 0; i < t->props.size(); ++i) s += (i ? " " : "") + to_json(t->props[i].first);
+    return s + "]";
+  }
+  static bool ident(const std::string& s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return true;
+  }
+  static std::string operand_string(const Term& op) {
+    if (op.kind == TermKind::kVar) return op.name;
+    return to_json(op.value);
+  }
+  // The ref as OPA prints it, up to (not including) operand `end`; empty when
+  // it holds operands printed here no better than approximately.
+  static std::string ref_string(const Term& t, size_t end) {
+    std::string s = t.items[0]->name;
+    for (size_t i = 1; i < end; ++i) {
+      const Term& op = *t.items[i];
+      if (op.kind == TermKind::kScalar && op.value.is_string() && ident(op.value.str())) {
+        s += "." + op.value.str();
+      } else if (op.kind == TermKind::kScalar || (op.kind == TermKind::kVar && !op.wildcard && op.name[0] != '$')) {
+        s += "[" + operand_string(op) + "]";
+      } else {
+        return {};
+      }
+    }
+    return s;
+  }
+  // "undefined ref: x.b" with OPA's detail lines (RefErrInvalidDetail /
+  // RefErrUnsupportedDetail), reported once per ref term.
+  void ref_error(const Term& t, size_t pos, const std::string& detail, bool unsupported) {
+    if (!reported_.insert(&t).second) return;
+    const std::string& head = t.items[0]->name;
+    if (head.empty() || head[0] == '$') return;
+    std::string whole = ref_string(t, t.items.size());
+    if (whole.empty()) return;
+    std::string caret, pad;
+    if (unsupported) {
+      caret = std::string(ref_string(t, pos + 1).size(), '^');
+    } else {
+      pad = std::string(ref_string(t, pos).size() + 1, ' ');
+      caret = pad + "^";
+    }
+    std::string lines = "\n\t" + whole + "\n\t" + caret;
+    size_t start = 0;
+    while (start <= detail.size()) {
+      size_t nl = detail.find('\n', start);
+      if (nl == std::string::npos) nl = detail.size();
+      lines += "\n\t" + pad + detail.substr(start, nl - start);
+      start = nl + 1;
+    }
+    errs_.push_back(core::make_error("rego_type_error", "undefined ref: " + whole + lines, t.items[0]->loc.to_string()));
+  }
+
   TypePtr call(const Term& t) {
     std::vector<TypePtr> pre;
     for (const auto& a : t.items) pre.push_back(type_of(*a));
@@ -772,10 +904,15 @@ class Checker {
     for (size_t i = 0; i < n && ok; ++i) ok = unify1(*t.items[i], sig->args[i], false);
     if (ok && output) ok = unify1(*t.items[n], sig->result, false);
     if (!ok) {
+      // OPA checks a call nested in another term after moving it out into an
+      // expression of its own with a fresh output variable (still untyped:
+      // "???"); a call that is a whole expression keeps its arguments.
+      bool nested = &t != top_call_ && !output;
       std::string have, want;
       for (size_t i = 0; i < t.items.size(); ++i) have += (i ? ", " : "") + sprint(type_of(*t.items[i]));
+      if (nested) have += std::string(t.items.empty() ? "" : ", ") + "???";
       for (size_t i = 0; i < n; ++i) want += (i ? ", " : "") + sprint(sig->args[i]);
-      if (output) want += (n ? ", " : "") + sprint(sig->result);
+      if (output || nested) want += (n ? ", " : "") + sprint(sig->result);
       errs_.push_back(core::make_error("rego_type_error",
                                        t.name + ": invalid argument(s)\n\thave: (" + have + ")\n\twant: (" + want + ")",
                                        t.loc.to_string()));
@@ -786,6 +923,8 @@ class Checker {
 
   std::vector<TypePtr> env_;
   std::vector<core::Error>& errs_;
+  const Term* top_call_ = nullptr;   // the call that is the current expression
+  std::set<const Term*> reported_;   // refs already reported (terms are typed more than once)
 };
 
 }  // namespace

@@ -11,9 +11,18 @@
 //   	left  : number
 //   	right : string
 //
-// Types print as OPA prints them (types.Sprint). What is not known is `any`
-// here (OPA gives some refs into rules a precise type; we do not, so we find
-// a subset of OPA's errors and never one OPA would not report).
+//   rego_type_error: undefined ref: x.bar
+//   	x.bar
+//   	  ^
+//   	  have: "bar"
+//   	  want (one of): ["foo"]
+//
+// A call nested in another term is reported as OPA reports it after moving
+// it out with a fresh output variable (`???` ends "have", the result type
+// ends "want"). Types print as OPA prints them (types.Sprint). What is not
+// known is `any` here (OPA types rules, functions and schema-typed input; we
+// do not), so we find a subset of OPA's errors and never one OPA would not
+// report: when unsure, accept.
 // Internal to src/policy.
 #pragma once
 
