@@ -24,5 +24,6 @@ void add_policy_commands(CLI::App& app, Context& ctx);     // policy eval|test|c
 void add_emotion_commands(CLI::App& app, Context& ctx);    // emotion train|infer|check
 void add_detect_commands(CLI::App& app, Context& ctx);     // telemetry send, detections ls, playbook ls|show
 void add_admin_commands(CLI::App& app, Context& ctx);      // admin backup|restore
+void add_tenant_commands(CLI::App& app, Context& ctx);     // tenant ls|create
 
 }  // namespace genesis::cli

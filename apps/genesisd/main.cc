@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   CLI::App app{"genesisd - the Genesis control plane daemon"};
   config::add_flags(app, inputs);
   app.add_flag("--check-config", check_only, "validate the configuration, print it and exit (0: valid)");
+  bool print_api = false;
+  app.add_flag("--print-api", print_api,
+               "print the HTTP routes and mesh message types this build serves as JSON, then exit");
   CLI11_PARSE(app, argc, argv);
   inputs.env = config::process_environment();
   std::vector<core::Error> config_errors;
@@ -152,6 +155,17 @@ int main(int argc, char** argv) {
   server::add_attack_routes(router, *detector, **policy_modules);
   }
 #endif
+
+  if (print_api) {
+    // What api/openapi.yaml must describe, for the contract test.
+    core::Value routes = core::Value::array();
+    for (const auto& [method, pattern] : router.routes())
+      routes.push_back(core::Object{{"method", method}, {"path", pattern}});
+    core::Value messages = core::Value::array();
+    for (const std::string& type : router.message_types()) messages.push_back(type);
+    std::printf("%s\n", core::to_json(core::Object{{"routes", routes}, {"messages", messages}}).c_str());
+    return 0;
+  }
 
   std::atomic<uint64_t> events_ingested{0};
   auto counter_sub = bus.subscribe([&events_ingested](const mesh::Event& e) {

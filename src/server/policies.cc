@@ -10,8 +10,15 @@
 // the Store (durable when it returns), then swapped in; modules and data are
 // loaded from the store at start, so they survive restarts.
 //
+// Tenants: each tenant has its own policy set (modules and base data, stored under
+// its tenant id), loaded on its first request. The shipped ATT&CK library is in
+// every set. The detector evaluates the default tenant's package mitre: that
+// mapping is the daemon's, so other tenants may not write modules of the shipped
+// packages (403) and manage it through the default tenant (/v1/attack/policies).
+//
 // Threads: the compiled engine and the base data are immutable snapshots
-// swapped under a mutex; evaluations run on a snapshot without the lock.
+// swapped under a mutex; evaluations run on a snapshot without the lock. The
+// sets' map has its own mutex, never held while a set's is.
 #include <mutex>
 #include <set>
 
@@ -32,8 +39,9 @@ core::Result<std::shared_ptr<const policy::Engine>> build(const std::map<std::st
 
 struct PolicyState : PolicyModules {
   registry::Store* store = nullptr;
-  std::string tenant = registry::kDefaultTenant;  // one policy set per daemon for now
+  std::string tenant = registry::kDefaultTenant;
   std::map<std::string, std::string> shipped;     // in every evaluation, never stored
+  std::set<std::string> shipped_packages;         // other tenants may not write these
   mutable std::mutex mu;  // guards all below; held across a change's store write
   std::map<std::string, std::string> modules;     // the stored ones
   std::shared_ptr<const policy::Engine> engine = std::make_shared<const policy::Engine>();
@@ -83,7 +91,20 @@ struct PolicyState : PolicyModules {
     return {};
   }
 
+  // Whether `source` is a module of a shipped package (or below one).
+  bool in_shipped_package(const std::string& source) const {
+    auto p = policy::module_package(source);
+    if (!p) return false;
+    for (const auto& pkg : shipped_packages)
+      if (*p == pkg || p->rfind(pkg + ".", 0) == 0) return true;
+    return false;
+  }
+
   core::Status put(const std::string& id, const std::string& source, std::vector<core::Error>* errors) override {
+    if (tenant != registry::kDefaultTenant && in_shipped_package(source))
+      return core::make_error(core::code::kForbidden,
+                              "the shipped packages (the ATT&CK mapping) are this genesisd's, managed in the "
+                              "default tenant; tenant '" + tenant + "' may not write modules of them");
     std::lock_guard<std::mutex> lock(mu);
     auto next = modules;
     next[id] = source;
@@ -213,24 +234,20 @@ core::Result<PValue> set_at(const PValue& base, const std::vector<std::string>& 
 
 const char* code_conflict() { return core::code::kConflict; }
 
-// The policy set is one per daemon, kept in the default tenant, until each
-// tenant has its own: another tenant may neither read nor change it.
-void add_default_tenant_route(Router& router, std::string method, std::string pattern, Handler h) {
-  router.add(std::move(method), std::move(pattern), [h = std::move(h)](Request& req) {
-    if (req.tenant != registry::kDefaultTenant)
-      return error_response(core::make_error(
-          core::code::kForbidden,
-          "the policy set is shared by this genesisd and managed in the default tenant; tenant '" +
-              req.tenant + "' has no policy set of its own yet"));
-    return h(req);
-  });
-}
+namespace {
 
-core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
-    Router& router, registry::Store& store, std::map<std::string, std::string> shipped) {
+// Loads a tenant's stored modules and data. When the stored modules no longer
+// compile with the shipped ones (an upgrade changed those), the stored modules
+// of the shipped packages are left out: the evaluator attached for those says
+// so, and every change must compile with them again.
+core::Result<std::shared_ptr<PolicyState>> load_policy_state(registry::Store& store, const std::string& tenant,
+                                                             const std::map<std::string, std::string>& shipped) {
   auto st = std::make_shared<PolicyState>();
   st->store = &store;
-  st->shipped = std::move(shipped);
+  st->tenant = tenant;
+  st->shipped = shipped;
+  for (const auto& [id, source] : st->shipped)
+    if (auto p = policy::module_package(source)) st->shipped_packages.insert(*p);
   // Load what earlier runs stored. When the stored modules no longer compile
   // with the shipped ones (an upgrade changed those), leave out the stored
   // modules of the shipped packages: the evaluator attached for those says so,
@@ -242,19 +259,9 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     std::vector<core::Error> errors;
     auto engine = build(st->with_shipped(st->modules), &errors);
     if (!engine) {
-      // Leave out the stored modules of the shipped packages: they are the ones
-      // written against the old shipped modules.
-      std::set<std::string> packages;
-      for (const auto& [id, source] : st->shipped) {
-        if (auto p = policy::module_package(source)) packages.insert(*p);
-      }
       std::map<std::string, std::string> others;
-      for (const auto& [id, source] : st->modules) {
-        auto p = policy::module_package(source);
-        bool theirs = false;
-        for (const auto& pkg : packages) theirs = theirs || (p && (*p == pkg || p->rfind(pkg + ".", 0) == 0));
-        if (!theirs) others[id] = source;
-      }
+      for (const auto& [id, source] : st->modules)
+        if (!st->in_shipped_package(source)) others[id] = source;
       errors.clear();
       engine = build(st->with_shipped(others), &errors);
     }
@@ -273,16 +280,62 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
       return core::make_error(core::code::kUnavailable, "stored policy data is not a JSON object");
     st->data = std::move(*doc);
   }
+  return st;
+}
 
-  add_default_tenant_route(router, "GET", "/v1/policies", [st](Request&) {
+// Every tenant's policy set, loaded on first use.
+class PolicySets {
+ public:
+  PolicySets(registry::Store& store, std::map<std::string, std::string> shipped)
+      : store_(store), shipped_(std::move(shipped)) {}
+
+  core::Result<std::shared_ptr<PolicyState>> get(const std::string& tenant) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = sets_.find(tenant); it != sets_.end()) return it->second;
+    auto st = load_policy_state(store_, tenant, shipped_);
+    if (!st) return st.error();
+    sets_.emplace(tenant, *st);
+    return *st;
+  }
+
+ private:
+  registry::Store& store_;
+  const std::map<std::string, std::string> shipped_;
+  std::mutex mu_;  // guards sets_ (loading included, so a set is loaded once)
+  std::map<std::string, std::shared_ptr<PolicyState>> sets_;
+};
+
+// A handler on the request's tenant's policy set.
+Handler on_tenant_set(std::shared_ptr<PolicySets> sets,
+                      std::function<Response(const std::shared_ptr<PolicyState>&, Request&)> h) {
+  return [sets = std::move(sets), h = std::move(h)](Request& req) {
+    auto st = sets->get(req.tenant);
+    if (!st) return opa_error(500, "internal_error", "loading the policy set of tenant '" + req.tenant + "': " +
+                                                         st.error().message);
+    return h(*st, req);
+  };
+}
+
+}  // namespace
+
+core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
+    Router& router, registry::Store& store, std::map<std::string, std::string> shipped) {
+  auto sets = std::make_shared<PolicySets>(store, std::move(shipped));
+  // The default tenant's set is loaded now (a stored set that cannot load stops the
+  // daemon at start, not at its first request); the detector attaches to it.
+  auto default_set = sets->get(registry::kDefaultTenant);
+  if (!default_set) return default_set.error();
+
+  using State = std::shared_ptr<PolicyState>;
+  router.add("GET", "/v1/policies", on_tenant_set(sets, [](const State& st, Request&) {
     std::lock_guard<std::mutex> lock(st->mu);
     core::Array list;
     for (const auto& [id, src] : st->with_shipped(st->modules)) {
       list.push_back(core::Object{{"id", id}, {"raw", src}, {"shipped", st->modules.count(id) == 0}});
     }
     return Response::json(200, core::Object{{"result", std::move(list)}});
-  });
-  add_default_tenant_route(router, "GET", "/v1/policies/{id*}", [st](Request& req) {
+  }));
+  router.add("GET", "/v1/policies/{id*}", on_tenant_set(sets, [](const State& st, Request& req) {
     std::lock_guard<std::mutex> lock(st->mu);
     auto all = st->with_shipped(st->modules);
     auto it = all.find(req.params["id"]);
@@ -290,16 +343,17 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
       return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
     return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second},
                                                                      {"shipped", st->modules.count(it->first) == 0}}}});
-  });
-  add_default_tenant_route(router, "PUT", "/v1/policies/{id*}", [st](Request& req) {
+  }));
+  router.add("PUT", "/v1/policies/{id*}", on_tenant_set(sets, [](const State& st, Request& req) {
     std::vector<core::Error> errors;
     if (auto s = st->put(req.params["id"], req.body, &errors); !s) {
       if (s.error().code == core::code::kUnavailable) return opa_error(500, "internal_error", s.error().message);
+      if (s.error().code == core::code::kForbidden) return opa_error(403, "forbidden", s.error().message);
       return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
     }
     return Response::json(200, core::Object{});
-  });
-  add_default_tenant_route(router, "DELETE", "/v1/policies/{id*}", [st](Request& req) {
+  }));
+  router.add("DELETE", "/v1/policies/{id*}", on_tenant_set(sets, [](const State& st, Request& req) {
     std::vector<core::Error> errors;
     if (auto s = st->remove(req.params["id"], &errors); !s) {
       if (s.error().code == core::code::kNotFound)
@@ -309,9 +363,9 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
       return opa_error(400, "invalid_parameter", "error(s) occurred while compiling module(s)", errors);
     }
     return Response::json(200, core::Object{});
-  });
+  }));
 
-  auto get = [st](Request& req) {
+  auto get = on_tenant_set(sets, [](const State& st, Request& req) {
     PValue input;
     if (const std::string* in = req.query_param("input")) {
       auto v = policy::parse_json(*in);
@@ -319,8 +373,8 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
       input = *v;
     }
     return evaluate(*st, req, input);
-  };
-  auto post = [st](Request& req) {
+  });
+  auto post = on_tenant_set(sets, [](const State& st, Request& req) {
     PValue input;
     if (!req.body.empty()) {
       auto v = policy::parse_json(req.body);
@@ -329,11 +383,11 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
       if (const PValue* in = v->get("input")) input = *in;
     }
     return evaluate(*st, req, input);
-  };
-  add_default_tenant_route(router, "GET", "/v1/data", get);
-  add_default_tenant_route(router, "GET", "/v1/data/{path*}", get);
-  add_default_tenant_route(router, "POST", "/v1/data", post);
-  add_default_tenant_route(router, "POST", "/v1/data/{path*}", post);
+  });
+  router.add("GET", "/v1/data", get);
+  router.add("GET", "/v1/data/{path*}", get);
+  router.add("POST", "/v1/data", post);
+  router.add("POST", "/v1/data/{path*}", post);
 
   // The document after setting (v) or deleting (nullptr) the one at `path`.
   auto apply = [](const PValue& base, const std::vector<std::string>& path, const PValue* v) -> core::Result<PValue> {
@@ -348,31 +402,30 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     if (e.code == core::code::kInvalidArgument) return opa_error(400, "invalid_parameter", e.message);
     return opa_error(409, "resource_conflict", e.message);
   };
-  // Makes `doc` the base data: durable in the store first, then visible.
-  auto commit = [st](PValue doc) -> Response {
-    if (auto s = st->store->put_policy_data(st->tenant, policy::to_json(doc)); !s)
+  // Makes `doc` the tenant's base data: durable in the store first, then visible.
+  // Called with st->mu held.
+  auto commit = [](PolicyState& st, PValue doc) -> Response {
+    if (auto s = st.store->put_policy_data(st.tenant, policy::to_json(doc)); !s)
       return opa_error(500, "internal_error", s.error().message);
-    st->data = std::move(doc);
+    st.data = std::move(doc);
     return Response::no_content();
   };
-  auto write = [st, apply, refused, commit](const Request& req, const PValue* v) -> Response {
-    std::lock_guard<std::mutex> lock(st->mu);
-    auto nd = apply(st->data, data_path(req), v);
+  auto write = [apply, refused, commit](PolicyState& st, const Request& req, const PValue* v) -> Response {
+    std::lock_guard<std::mutex> lock(st.mu);
+    auto nd = apply(st.data, data_path(req), v);
     if (!nd) return refused(nd.error());
-    return commit(std::move(*nd));
+    return commit(st, std::move(*nd));
   };
-  add_default_tenant_route(router, "PUT", "/v1/data/{path*}", [write](Request& req) {
+  auto put = on_tenant_set(sets, [write](const State& st, Request& req) {
     auto v = policy::parse_json(req.body);
     if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
-    return write(req, &*v);
+    return write(*st, req, &*v);
   });
-  add_default_tenant_route(router, "PUT", "/v1/data", [write](Request& req) {
-    auto v = policy::parse_json(req.body);
-    if (!v) return opa_error(400, "invalid_parameter", "body is not valid JSON: " + v.error().message);
-    return write(req, &*v);
-  });
-  add_default_tenant_route(router, "DELETE", "/v1/data/{path*}", [write](Request& req) { return write(req, nullptr); });
-  add_default_tenant_route(router, "PATCH", "/v1/data/{path*}", [st, apply, refused, commit](Request& req) {
+  router.add("PUT", "/v1/data/{path*}", put);
+  router.add("PUT", "/v1/data", put);
+  router.add("DELETE", "/v1/data/{path*}",
+             on_tenant_set(sets, [write](const State& st, Request& req) { return write(*st, req, nullptr); }));
+  router.add("PATCH", "/v1/data/{path*}", on_tenant_set(sets, [apply, refused, commit](const State& st, Request& req) {
     // JSON Patch (add / remove / replace) relative to the document at path,
     // applied all or nothing.
     auto ops = policy::parse_json(req.body);
@@ -399,9 +452,9 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
       if (!nd) return refused(nd.error());
       doc = std::move(*nd);
     }
-    return commit(std::move(doc));
-  });
-  return std::shared_ptr<PolicyModules>(st);
+    return commit(*st, std::move(doc));
+  }));
+  return std::shared_ptr<PolicyModules>(*default_set);
 }
 
 }  // namespace genesis::server

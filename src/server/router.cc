@@ -97,6 +97,13 @@ std::vector<std::string> Router::message_types() const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 const MessageHandler* Router::message_handler(const std::string& type) const {
   auto it = messages_.find(type);
   return it == messages_.end() ? nullptr : &it->second;

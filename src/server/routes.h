@@ -25,8 +25,8 @@ void add_health_routes(Router& router, Metrics& metrics);
 // (X-Genesis-Tenant; an unknown tenant is refused). server/tenants.cc.
 core::Status add_tenant_routes(Router& router, registry::Store& store);
 
-// A route only the default tenant may use (the daemon-wide policy set,
-// playbooks and ATT&CK rules; 403 for any other tenant). server/policies.cc.
+// A route only the default tenant may use (the daemon-wide ATT&CK mapping and
+// playbooks; 403 for any other tenant). server/tenants.cc.
 void add_default_tenant_route(Router& router, std::string method, std::string pattern, Handler h);
 // /v1/agents...
 void add_agent_routes(Router& router, registry::Registry& registry);
@@ -58,7 +58,9 @@ class PolicyModules {
   virtual core::Status remove(const std::string& id, std::vector<core::Error>* errors) = 0;
 };
 
-// OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc).
+// OPA's REST Data API: /v1/policies/{id}, /v1/data/{path} (policies.cc), one
+// policy set per tenant. The returned PolicyModules is the default tenant's set,
+// the one the detector attaches to.
 // `shipped` modules (the ATT&CK library) are part of every evaluation, listed
 // with "shipped": true, never stored and not deletable; a stored module of the
 // same id replaces one.

@@ -90,6 +90,9 @@ class Router {
   const MessageHandler* message_handler(const std::string& type) const;
   // The message types registered so far, sorted.
   std::vector<std::string> message_types() const;
+  // The routes registered so far, as (method, pattern), in registration order:
+  // what api/openapi.yaml must describe (tests/api/openapi_test.cc checks it).
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
   // Without a resolver every request acts for the "default" tenant.
   void set_tenant_resolver(TenantResolver resolver) { tenant_resolver_ = std::move(resolver); }

@@ -100,4 +100,17 @@ core::Status add_tenant_routes(Router& router, registry::Store& store) {
   return {};
 }
 
+// The ATT&CK mapping and the playbooks are one per daemon, kept in the default
+// tenant: another tenant may neither change them nor read their sources.
+void add_default_tenant_route(Router& router, std::string method, std::string pattern, Handler h) {
+  router.add(std::move(method), std::move(pattern), [h = std::move(h)](Request& req) {
+    if (req.tenant != registry::kDefaultTenant)
+      return error_response(core::make_error(
+          core::code::kForbidden,
+          "the ATT&CK mapping and the playbooks are shared by this genesisd and managed in the "
+          "default tenant; tenant '" + req.tenant + "' may not change them"));
+    return h(req);
+  });
+}
+
 }  // namespace genesis::server

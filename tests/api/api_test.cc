@@ -321,15 +321,22 @@ TEST_F(ApiTest, TenantsNeverSeeEachOther) {
   EXPECT_EQ(b.get("/v1/detections?agent=" + theirs)->json()->find("detections")->as_array().size(), 1u);
   refused("POST", "/v1/telemetry", attack, 404, "not_found");  // B's agent is unknown to A
   }
-  // Policies.
-  // The policy set is the daemon's, kept in the default tenant: B may neither
-  // change nor read it (no per-tenant policy sets yet).
-  auto put = b.request("PUT", "/v1/policies/tenant_b_only.rego", "package b\nallow := true\n", "text/plain");
-  EXPECT_EQ(put->status, 403) << put->body;
-  EXPECT_EQ(b.get("/v1/policies")->status, 403);
-  EXPECT_EQ(b.request("POST", "/v1/data/b", "{}")->status, 403);
+  // Policies: each tenant has its own set (modules and data); the ATT&CK mapping
+  // (the shipped package mitre) is the daemon's and only the default tenant changes it.
+  auto put = b.request("PUT", "/v1/policies/tenant_b_only.rego",
+                       "package b\nallow if input.user == data.users.admin\n", "text/plain");
+  EXPECT_EQ(put->status, 200) << put->body;
+  EXPECT_EQ(b.request("PUT", "/v1/data/users", R"({"admin":"bo"})")->status, 204);
+  auto b_decision = b.request("POST", "/v1/data/b/allow", R"({"input":{"user":"bo"}})");
+  EXPECT_EQ(b_decision->body, R"({"result":true})");
+  EXPECT_NE(b.get("/v1/policies")->body.find("tenant_b_only"), std::string::npos);
   Value my_policies = ok("GET", "/v1/policies", "", 200);
   EXPECT_EQ(core::to_json(my_policies).find("tenant_b_only"), std::string::npos);
+  EXPECT_EQ(ok("POST", "/v1/data/b/allow", R"({"input":{"user":"bo"}})", 200), Value(core::Object{}));
+  EXPECT_EQ(ok("GET", "/v1/data/users", "", 200), Value(core::Object{}));
+  EXPECT_EQ(http_.request("DELETE", "/v1/policies/tenant_b_only.rego", "")->status, 404);
+  auto mitre = b.request("PUT", "/v1/policies/mine.rego", "package mitre.extra\nx := 1\n", "text/plain");
+  EXPECT_EQ(mitre->status, 403) << mitre->body;
 
   // B's mesh saw B's changes only, numbered from 1 without a gap.
   int64_t expect_seq = 1;

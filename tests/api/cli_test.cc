@@ -1,6 +1,8 @@
 // The genesis CLI against a real genesisd: output, --json, errors and exit codes.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/value.h"
 #include "support/command.h"
 #include "support/daemon.h"
@@ -53,6 +55,32 @@ TEST_F(CliTest, SpawnTreeMoveRemove) {
   EXPECT_EQ(after.out.find("scout"), std::string::npos) << after.out;
   CliRun all = genesis("agent ls --all");
   EXPECT_NE(all.out.find("(deleted)"), std::string::npos) << all.out;
+}
+
+TEST_F(CliTest, TenantsAreCreatedListedAndKeptApart) {
+  CliRun made = genesis("tenant create blue --name 'Blue team'");
+  EXPECT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_NE(made.out.find("created tenant blue"), std::string::npos) << made.out;
+  CliRun again = genesis("tenant create blue");
+  EXPECT_EQ(again.exit_code, 1) << again.out;
+  CliRun bad = genesis("tenant create 'no spaces'");
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  CliRun ls = genesis("--json tenant ls");
+  ASSERT_EQ(ls.exit_code, 0) << ls.out;
+  auto listed = core::parse_json(ls.out);
+  ASSERT_TRUE(listed.ok()) << ls.out;
+  std::set<std::string> ids;
+  for (const core::Value& t : listed->find("tenants")->as_array()) ids.insert(t.find("id")->as_string());
+  EXPECT_TRUE(ids.contains("default") && ids.contains("blue")) << ls.out;
+  EXPECT_NE(genesis("tenant ls").out.find("Blue team"), std::string::npos);
+
+  // An agent spawned for blue is not the default tenant's.
+  CliRun spawned = genesis("--tenant blue --json agent spawn scout");
+  ASSERT_EQ(spawned.exit_code, 0) << spawned.out;
+  EXPECT_NE(genesis("--tenant blue agent ls").out.find("scout"), std::string::npos);
+  EXPECT_EQ(genesis("agent ls").out.find("scout"), std::string::npos);
+  CliRun unknown = genesis("--tenant nobody agent ls");
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
 }
 
 TEST_F(CliTest, EventsAddAndList) {

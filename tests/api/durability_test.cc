@@ -64,6 +64,31 @@ TEST(Durability, AcknowledgedWritesSurviveSigkill) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Durability, EachTenantsPolicySetSurvivesARestart) {
+  auto dir = testing::make_temp_dir("tenant-policies");
+  {
+    testing::Daemon d(dir);
+    client::HttpClient http(d.server());
+    ASSERT_EQ(http.request("POST", "/v1/tenants", R"({"id":"blue"})")->status, 201);
+    client::HttpClient blue(d.server());
+    blue.set_header("X-Genesis-Tenant", "blue");
+    ASSERT_EQ(blue.request("PUT", "/v1/policies/gate.rego", "package gate\nopen if data.limits.max > input.n\n",
+                           "text/plain")->status, 200);
+    ASSERT_EQ(blue.request("PUT", "/v1/data/limits", R"({"max":3})")->status, 204);
+    ASSERT_EQ(http.request("PUT", "/v1/data/limits", R"({"max":100})")->status, 204);
+    d.stop(SIGKILL);
+  }
+  testing::Daemon restarted(dir);
+  client::HttpClient blue(restarted.server());
+  blue.set_header("X-Genesis-Tenant", "blue");
+  EXPECT_EQ(blue.request("POST", "/v1/data/gate/open", R"({"input":{"n":2}})")->body, R"({"result":true})");
+  EXPECT_EQ(blue.request("POST", "/v1/data/gate/open", R"({"input":{"n":5}})")->body, R"({})");
+  client::HttpClient http(restarted.server());
+  EXPECT_EQ(http.get("/v1/data/limits")->body, R"({"result":{"max":100}})");
+  EXPECT_EQ(http.get("/v1/policies/gate.rego")->status, 404);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Durability, GracefulShutdownOnSigterm) {
   testing::Daemon d;
   client::HttpClient http(d.server());
