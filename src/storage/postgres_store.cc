@@ -27,6 +27,12 @@
 // cannot create a cycle, a spawn cannot land under a parent whose subtree is
 // being moved, and concurrent goal transfers neither lose nor duplicate a goal.
 //
+// Every operation is a function over one session whose transaction has its
+// tenant set (PostgresStore::do_*). A Store method runs one of them in a
+// transaction of its own; Store::transact runs its body's operations in one
+// transaction (PgTransaction), each write under a SAVEPOINT so that a failed
+// one leaves nothing, and retries the whole body when PostgreSQL says so.
+//
 // Commit order: a write takes a ticket when it sends COMMIT (under one mutex);
 // hooks run in ticket order once each commit is durable. A transaction that saw
 // another's writes sent its COMMIT after that one's had returned, so it has the
@@ -134,6 +140,96 @@ CREATE TABLE tenant (
 );
 INSERT INTO tenant (id, name, created_at) VALUES ('default', 'default', 0);
 )sql",
+    // 3: detections and responses (SQLite's migration 3), every row a tenant's,
+    // under the same row-level security as the agents. seq keeps insertion
+    // order (newest-first lists, cursors). No foreign keys, as for agents: the
+    // detector writes these rows in the transaction that read the agent.
+    R"sql(
+CREATE TABLE detection (
+  seq BIGSERIAL PRIMARY KEY,
+  id UUID NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  agent_id UUID NOT NULL,
+  technique TEXT COLLATE "C" NOT NULL,
+  tactic TEXT NOT NULL,
+  rules JSONB NOT NULL,
+  event JSONB NOT NULL,
+  ts TIMESTAMPTZ NOT NULL,
+  counter_agent_id UUID
+);
+CREATE INDEX detection_by_tenant ON detection (tenant_id, seq);
+CREATE INDEX detection_by_agent ON detection (tenant_id, agent_id, seq);
+CREATE INDEX detection_by_technique ON detection (tenant_id, technique, seq);
+CREATE TABLE counter_agent (
+  seq BIGSERIAL PRIMARY KEY,
+  id UUID NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  agent_id UUID NOT NULL,
+  technique TEXT NOT NULL,
+  detection_id UUID NOT NULL,
+  image TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  sandbox JSONB NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX counter_agent_by_agent ON counter_agent (tenant_id, agent_id, created_at);
+CREATE TABLE containment (
+  seq BIGSERIAL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id UUID NOT NULL,
+  kind TEXT NOT NULL,
+  counter_agent_id UUID NOT NULL,
+  technique TEXT NOT NULL,
+  since TIMESTAMPTZ NOT NULL,
+  until TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX containment_by_until ON containment (tenant_id, until);
+CREATE TABLE response_action (
+  seq BIGSERIAL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  counter_agent_id UUID NOT NULL,
+  agent_id UUID NOT NULL,
+  detection_id UUID NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  detail JSONB NOT NULL,
+  ts TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX response_action_by_detection ON response_action (tenant_id, detection_id, seq);
+CREATE TABLE evidence (
+  seq BIGSERIAL PRIMARY KEY,
+  id UUID NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  agent_id UUID NOT NULL,
+  detection_id UUID NOT NULL,
+  counter_agent_id UUID NOT NULL,
+  snapshot JSONB NOT NULL,
+  ts TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX evidence_by_agent ON evidence (tenant_id, agent_id, ts);
+CREATE TABLE egress_decision (
+  seq BIGSERIAL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id UUID NOT NULL,
+  subject TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  ts TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX egress_decision_by_agent ON egress_decision (tenant_id, agent_id, seq);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['detection', 'counter_agent', 'containment', 'response_action', 'evidence',
+                           'egress_decision'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING '
+                   '(tenant_id = current_setting(''app.tenant_id'', true)) WITH CHECK '
+                   '(tenant_id = current_setting(''app.tenant_id'', true))', t);
+  END LOOP;
+END $$;
+)sql",
 };
 
 // ---- libpq plumbing -------------------------------------------------------
@@ -200,8 +296,6 @@ struct DbFailure {
   std::string message;
   bool connection_lost = false;
 };
-
-class PostgresStore;
 
 // A unit of work on one connection: its statements and its failure, if any.
 class Session {
@@ -287,6 +381,8 @@ class Session {
   }
 
   const std::optional<DbFailure>& failure() const { return failure_; }
+  // Forgets the last failure (a transaction's next operation starts clean).
+  void clear_failure() { failure_.reset(); }
   bool retryable() const {
     return failure_ && (failure_->sqlstate == "40001" || failure_->sqlstate == "40P01");
   }
@@ -530,6 +626,33 @@ Result<int64_t> parse_seq_cursor(const std::optional<std::string>& cursor) {
 
 const std::string kSetTenant = "SELECT set_config('app.tenant_id', $1, true)";
 
+// One statement and its parameters.
+struct Query {
+  std::string sql;
+  Params params;
+};
+
+Value json_or_null(const std::string& text) {
+  auto v = core::parse_json(text);
+  return v ? std::move(*v) : Value();
+}
+
+Error wrong_tenant(const char* what, const std::string& row, const std::string& tenant) {
+  return make_error(code::kInvalidArgument,
+                    std::string(what) + " of tenant '" + row + "' written in a transaction of tenant '" +
+                        tenant + "'",
+                    "tenant_id");
+}
+
+Status require_uuid(const std::string& v, const char* field) {
+  if (core::is_uuid(v)) return {};
+  return make_error(code::kInvalidArgument, std::string(field) + " must be a UUID, got '" + v + "'", field);
+}
+
+// Every operation is a member function over one Session whose transaction
+// already has the tenant set (do_*): the Store's own methods run one of them
+// in a transaction of its own (write / read), and Store::transact runs the
+// body's operations, one after another, in one transaction (PgTransaction).
 class PostgresStore final : public Store {
  public:
   PostgresStore(std::string conninfo, PostgresOptions options)
@@ -560,107 +683,13 @@ class PostgresStore final : public Store {
     return {};
   }
 
-  // ---- writes ----
+  // ---- writes: each one operation in a transaction of its own ----
 
   Result<std::vector<Agent>> spawn(const std::string& tenant, std::span<const NewAgent> agents,
                                    const OnCommit<std::vector<Agent>>& on_commit) override {
-    for (size_t i = 0; i < agents.size(); ++i) {
-      std::string where = agents.size() > 1 ? "agents[" + std::to_string(i) + "]" : "";
-      if (auto s = validate_label(agents[i].label); !s) return located(s.error(), where);
-      if (auto s = validate_mem_state(agents[i].mem_state); !s) return located(s.error(), where);
-      if (agents[i].id && !core::is_uuid(*agents[i].id))
-        return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
-    }
+    if (auto s = validate_spawn(agents); !s) return s.error();
     if (agents.empty()) return std::vector<Agent>{};
-    return write<std::vector<Agent>>(tenant, [&](Session& s) -> Result<std::vector<Agent>> {
-      // Parents outside the batch, in one query.
-      std::vector<Param> outside;
-      std::set<std::string> batch_ids;
-      for (const NewAgent& n : agents) {
-        if (n.parent_id && !batch_ids.count(*n.parent_id)) {
-          if (!core::is_uuid(*n.parent_id)) return make_error(code::kNotFound, "no agent " + *n.parent_id);
-          outside.push_back(*n.parent_id);
-        }
-        if (n.id) batch_ids.insert(*n.id);
-      }
-      struct Place {
-        std::string path, key;
-        bool deleted = false;
-      };
-      std::unordered_map<std::string, Place> places;
-      if (!outside.empty()) {
-        auto r = s.exec(
-            "SELECT id::text, path, spawn_tree::text, deleted_at IS NOT NULL FROM agent "
-            "WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE",
-            {tenant, text_array(outside)});
-        if (!r) return r.error();
-        for (int i = 0; i < PQntuples(r->get()); ++i)
-          places[as_text(r->get(), i, 0)] = {as_text(r->get(), i, 1), as_text(r->get(), i, 2),
-                                             as_text(r->get(), i, 3) == "t"};
-      }
-      auto seqs = s.exec("SELECT nextval('agent_seq') FROM generate_series(1, $1)",
-                         {p(static_cast<int64_t>(agents.size()))});
-      if (!seqs) return seqs.error();
-      std::vector<int64_t> seq(agents.size());
-      for (size_t i = 0; i < agents.size(); ++i) seq[i] = as_int(seqs->get(), static_cast<int>(i), 0);
-      std::sort(seq.begin(), seq.end());
-
-      const int64_t now = core::now_ms();
-      std::vector<Agent> out;
-      out.reserve(agents.size());
-      std::vector<Param> ids, parents, labels, paths, keys, mems, goals, emotions, policies;
-      for (size_t i = 0; i < agents.size(); ++i) {
-        const NewAgent& n = agents[i];
-        std::string parent_path, parent_key;
-        if (n.parent_id) {
-          auto it = places.find(*n.parent_id);
-          if (it == places.end()) return make_error(code::kNotFound, "no agent " + *n.parent_id);
-          if (it->second.deleted)
-            return make_error(code::kConflict, "parent agent " + *n.parent_id + " is deleted", "parent_id");
-          parent_path = it->second.path + ".";
-          parent_key = it->second.key + ".";
-        }
-        Agent a;
-        a.id = n.id ? *n.id : core::new_uuid();
-        a.tenant_id = tenant;
-        a.parent_id = n.parent_id;
-        a.label = n.label;
-        a.path = parent_path + n.label;
-        a.mem_state = n.mem_state;
-        a.goals = n.goals;
-        a.emotion = n.emotion;
-        a.policy = n.policy;
-        a.created_at_ms = now;
-        std::string key = parent_key + std::to_string(seq[i]);
-        // Later members may hang under this one (by its pre-assigned id).
-        places[a.id] = {a.path, key, false};
-        ids.push_back(a.id);
-        parents.push_back(a.parent_id);
-        labels.push_back(a.label);
-        paths.push_back(a.path);
-        keys.push_back(key);
-        mems.push_back(core::to_json(a.mem_state));
-        goals.push_back(core::to_json(goals_to_json(a.goals)));
-        emotions.push_back(core::to_json(emotion_to_json(a.emotion)));
-        policies.push_back(a.policy);
-        out.push_back(std::move(a));
-      }
-      auto r = s.exec(
-          "INSERT INTO agent (seq, id, tenant_id, parent_id, label, path, spawn_tree, mem_state, goals, "
-          "emotion, policy, created_at) "
-          "SELECT u.s, u.i, $1, u.p, u.l, u.pa, u.k::ltree, u.m::jsonb, u.g::jsonb, u.e::jsonb, u.po, "
-          "genesis_ts($2) FROM unnest($3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], "
-          "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS u(s, i, p, l, pa, k, m, g, e, po)",
-          {tenant, p(now), int_array(seq), text_array(ids), text_array(parents), text_array(labels),
-           text_array(paths), text_array(keys), text_array(mems), text_array(goals), text_array(emotions),
-           text_array(policies)});
-      if (!r) {
-        if (r.error().code == code::kConflict)
-          return make_error(code::kConflict, "an agent with one of these ids already exists", "id");
-        return r.error();
-      }
-      return out;
-    }, on_commit);
+    return write<std::vector<Agent>>(tenant, [&](Session& s) { return do_spawn(s, tenant, agents); }, on_commit);
   }
 
   Result<Agent> update(const std::string& tenant, const std::string& id, const AgentPatch& patch,
@@ -668,216 +697,46 @@ class PostgresStore final : public Store {
     if (patch.mem_state)
       if (auto s = validate_mem_state(*patch.mem_state); !s) return s.error();
     if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
-    Param mem, goals, emotion, policy;
-    if (patch.mem_state) mem = core::to_json(*patch.mem_state);
-    if (patch.goals) goals = core::to_json(goals_to_json(*patch.goals));
-    if (patch.emotion) emotion = core::to_json(emotion_to_json(*patch.emotion));
-    if (patch.policy) policy = *patch.policy;
-    return write<Agent>(tenant, [&](Session& s) -> Result<Agent> {
-      auto r = s.exec(std::string("UPDATE agent SET mem_state = coalesce($3::jsonb, mem_state), "
-                                  "goals = coalesce($4::jsonb, goals), emotion = coalesce($5::jsonb, emotion), "
-                                  "policy = coalesce($6, policy) "
-                                  "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ") +
-                          kAgentColumns,
-                      {tenant, id, mem, goals, emotion, policy});
-      if (!r) return r.error();
-      if (PQntuples(r->get()) == 1) return std::move(read_row(r->get(), 0).agent);
-      auto missing = load(s, tenant, id, false);
-      return missing ? make_error(code::kNotFound, "no agent " + id) : missing.error();
-    }, on_commit);
+    return write<Agent>(tenant, [&](Session& s) { return do_update(s, tenant, id, patch); }, on_commit);
   }
 
   Result<MoveResult> move(const std::string& tenant, const std::string& id,
                           const std::optional<std::string>& new_parent,
                           const OnCommit<MoveResult>& on_commit) override {
-    return write<MoveResult>(tenant, [&](Session& s) -> Result<MoveResult> {
-      auto row = load(s, tenant, id, false, /*lock=*/true);
-      if (!row) return row.error();
-      std::string new_path = row->agent.label, new_key = std::to_string(row->seq);
-      if (new_parent) {
-        auto parent = load(s, tenant, *new_parent, true);
-        if (!parent) return located(parent.error(), "new_parent");
-        if (parent->agent.deleted_at_ms)
-          return make_error(code::kConflict, "new parent " + *new_parent + " is deleted", "new_parent");
-        if (within(parent->key, row->key))
-          return make_error(code::kConflict,
-                            parent->seq == row->seq
-                                ? "cannot move agent " + id + " under itself"
-                                : "cannot move agent " + id + " under its own descendant " + *new_parent,
-                            "new_parent");
-        new_path = parent->agent.path + "." + new_path;
-        new_key = parent->key + "." + new_key;
-      }
-      MoveResult result;
-      result.old_path = row->agent.path;
-      auto r = s.exec(
-          "UPDATE agent SET path = $1 || substr(path, $2), "
-          "spawn_tree = ($3 || substr(spawn_tree::text, $4))::ltree "
-          "WHERE tenant_id = $5 AND tree_key >= $6 AND tree_key < $7",
-          {new_path, p(static_cast<int64_t>(row->agent.path.size() + 1)), new_key,
-           p(static_cast<int64_t>(row->key.size() + 1)), tenant, tree_lo(row->key), tree_hi(row->key)});
-      if (!r) return r.error();
-      result.subtree_size = std::strtoll(PQcmdTuples(r->get()), nullptr, 10);
-      auto pr = s.exec("UPDATE agent SET parent_id = $1 WHERE seq = $2", {new_parent, p(row->seq)});
-      if (!pr) return pr.error();
-      result.agent = std::move(row->agent);
-      result.agent.parent_id = new_parent;
-      result.agent.path = new_path;
-      return result;
-    }, on_commit);
+    return write<MoveResult>(tenant, [&](Session& s) { return do_move(s, tenant, id, new_parent); }, on_commit);
   }
 
   Result<std::vector<Agent>> remove(const std::string& tenant, const std::string& id, bool subtree,
                                     int64_t now, const OnCommit<std::vector<Agent>>& on_commit) override {
-    return write<std::vector<Agent>>(tenant, [&](Session& s) -> Result<std::vector<Agent>> {
-      auto row = load(s, tenant, id, false, /*lock=*/true);
-      if (!row) return row.error();
-      std::vector<Agent> removed;
-      if (subtree) {
-        auto r = s.exec(std::string("UPDATE agent SET deleted_at = genesis_ts($1) WHERE tenant_id = $2 "
-                                    "AND tree_key >= $3 AND tree_key < $4 "
-                                    "AND deleted_at IS NULL RETURNING ") +
-                            kAgentColumns,
-                        {p(now), tenant, tree_lo(row->key), tree_hi(row->key)});
-        if (!r) return r.error();
-        std::vector<Row> rows;
-        for (int i = 0; i < PQntuples(r->get()); ++i) rows.push_back(read_row(r->get(), i));
-        // In tree-key order, as the SQLite store returns them (".1.7." text order).
-        std::sort(rows.begin(), rows.end(),
-                  [](const Row& a, const Row& b) { return "." + a.key + "." < "." + b.key + "."; });
-        for (Row& x : rows) removed.push_back(std::move(x.agent));
-      } else {
-        // The tree invariant: no live agent under a deleted one.
-        auto kids = s.exec("SELECT 1 FROM agent WHERE tenant_id = $1 AND parent_id = $2 AND deleted_at IS NULL LIMIT 1",
-                           {tenant, id});
-        if (!kids) return kids.error();
-        if (PQntuples(kids->get()) > 0)
-          return make_error(code::kConflict,
-                            "agent " + id +
-                                " has live child agents: delete the whole subtree (subtree=true) or "
-                                "move its children first",
-                            "subtree");
-        auto r = s.exec("UPDATE agent SET deleted_at = genesis_ts($1) WHERE seq = $2", {p(now), p(row->seq)});
-        if (!r) return r.error();
-        removed.push_back(std::move(row->agent));
-      }
-      for (Agent& a : removed) a.deleted_at_ms = now;
-      return removed;
-    }, on_commit);
+    return write<std::vector<Agent>>(tenant, [&](Session& s) { return do_remove(s, tenant, id, subtree, now); },
+                                     on_commit);
   }
 
   Result<std::vector<CognitionEvent>> append_events(
       const std::string& tenant, const std::string& agent_id, std::span<const NewEvent> events,
       const OnCommit<std::vector<CognitionEvent>>& on_commit) override {
     if (!core::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
-    return write<std::vector<CognitionEvent>>(tenant, [&](Session& s) -> Result<std::vector<CognitionEvent>> {
-      auto a = s.exec("SELECT deleted_at IS NOT NULL FROM agent WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
-                      {tenant, agent_id});
-      if (!a) return a.error();
-      if (PQntuples(a->get()) == 0) return make_error(code::kNotFound, "no agent " + agent_id);
-      if (as_text(a->get(), 0, 0) == "t") return make_error(code::kNotFound, "agent " + agent_id + " is deleted");
-      std::vector<CognitionEvent> out;
-      out.reserve(events.size());
-      const int64_t now = core::now_ms();
-      std::vector<Param> ids, types, payloads;
-      std::vector<int64_t> ts;
-      for (const NewEvent& n : events) {
-        CognitionEvent e;
-        e.id = core::new_uuid();
-        e.tenant_id = tenant;
-        e.agent_id = agent_id;
-        e.type = n.type;
-        e.payload = n.payload;
-        e.ts_ms = n.ts_ms ? *n.ts_ms : now;
-        ids.push_back(e.id);
-        types.push_back(std::string(cognition_type_name(e.type)));
-        payloads.push_back(core::to_json(e.payload));
-        ts.push_back(e.ts_ms);
-        out.push_back(std::move(e));
-      }
-      if (out.empty()) return out;
-      auto r = s.exec(
-          "INSERT INTO cognition_event (id, tenant_id, agent_id, type, payload, ts) "
-          "SELECT u.i, $1, $2::uuid, u.t, u.p::jsonb, genesis_ts(u.ts) "
-          "FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[]) AS u(i, t, p, ts)",
-          {tenant, agent_id, text_array(ids), text_array(types), text_array(payloads), int_array(ts)});
-      if (!r) return r.error();
-      return out;
-    }, on_commit);
+    return write<std::vector<CognitionEvent>>(
+        tenant, [&](Session& s) { return do_append_events(s, tenant, agent_id, events); }, on_commit);
   }
 
   Status put_policy(const std::string& tenant, const PolicyModule& module) override {
-    auto r = write<bool>(tenant, [&](Session& s) -> Result<bool> {
-      auto r = s.exec(
-          "INSERT INTO policy_module (tenant_id, id, source, updated_at) VALUES ($1, $2, $3, now()) "
-          "ON CONFLICT (tenant_id, id) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at",
-          {tenant, module.id, module.source});
-      if (!r) return r.error();
-      return true;
-    }, {});
-    if (!r) return r.error();
-    return {};
+    return write_status(tenant, [&](Session& s) { return do_put_policy(s, tenant, module); });
   }
 
   Status delete_policy(const std::string& tenant, const std::string& id) override {
-    auto r = write<bool>(tenant, [&](Session& s) -> Result<bool> {
-      auto r = s.exec("DELETE FROM policy_module WHERE tenant_id = $1 AND id = $2", {tenant, id});
-      if (!r) return r.error();
-      if (std::string(PQcmdTuples(r->get())) == "0") return make_error(code::kNotFound, "no policy " + id);
-      return true;
-    }, {});
-    if (!r) return r.error();
-    return {};
+    return write_status(tenant, [&](Session& s) { return do_delete_policy(s, tenant, id); });
   }
 
   Status put_policy_data(const std::string& tenant, const std::string& json) override {
-    auto r = write<bool>(tenant, [&](Session& s) -> Result<bool> {
-      auto r = s.exec(
-          "INSERT INTO policy_data (tenant_id, document, updated_at) VALUES ($1, $2, now()) "
-          "ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
-          {tenant, json});
-      if (!r) return r.error();
-      return true;
-    }, {});
-    if (!r) return r.error();
-    return {};
+    return write_status(tenant, [&](Session& s) { return do_put_policy_data(s, tenant, json); });
   }
 
   Result<std::vector<EmotionUpdateResult>> set_emotions(
       const std::string& tenant, std::span<const EmotionUpdate> updates,
       const OnCommit<std::vector<EmotionUpdateResult>>& on_commit) override {
-    // The last update of an agent wins, as if they were applied in order.
-    std::unordered_map<std::string, size_t> last;
-    for (size_t i = 0; i < updates.size(); ++i)
-      if (core::is_uuid(updates[i].agent_id)) last[updates[i].agent_id] = i;
-    std::vector<Param> ids, emotions;
-    for (const auto& [id, i] : last) {
-      ids.push_back(id);
-      emotions.push_back(core::to_json(emotion_to_json(updates[i].emotion)));
-    }
     return write<std::vector<EmotionUpdateResult>>(
-        tenant, [&](Session& s) -> Result<std::vector<EmotionUpdateResult>> {
-          std::vector<EmotionUpdateResult> out(updates.size());
-          if (ids.empty()) return out;
-          auto r = s.exec(
-              "UPDATE agent AS a SET emotion = u.e::jsonb "
-              "FROM unnest($2::uuid[], $3::text[]) AS u(i, e) "
-              "WHERE a.tenant_id = $1 AND a.id = u.i AND a.deleted_at IS NULL "
-              "RETURNING a.id::text, jsonb_array_length(a.goals)",
-              {tenant, text_array(ids), text_array(emotions)});
-          if (!r) return r.error();
-          std::unordered_map<std::string, int64_t> goal_counts;
-          for (int i = 0; i < PQntuples(r->get()); ++i)
-            goal_counts[as_text(r->get(), i, 0)] = as_int(r->get(), i, 1);
-          for (size_t i = 0; i < updates.size(); ++i) {
-            auto it = goal_counts.find(lower(updates[i].agent_id));
-            if (it == goal_counts.end()) continue;
-            out[i].updated = true;
-            out[i].goal_count = it->second;
-          }
-          return out;
-        },
-        on_commit);
+        tenant, [&](Session& s) { return do_set_emotions(s, tenant, updates); }, on_commit);
   }
 
   Result<GoalTransfer> transfer_goals(const std::string& tenant, const std::string& from,
@@ -885,131 +744,405 @@ class PostgresStore final : public Store {
                                       const OnCommit<GoalTransfer>& on_commit) override {
     if (from == to)
       return make_error(code::kInvalidArgument, "cannot transfer goals to the same agent", "to");
-    return write<GoalTransfer>(tenant, [&](Session& s) -> Result<GoalTransfer> {
-      // Both rows locked, in id order (no deadlock between opposite transfers).
-      if (core::is_uuid(from) && core::is_uuid(to)) {
-        auto locked = s.exec("SELECT 1 FROM agent WHERE tenant_id = $1 AND id IN ($2, $3) ORDER BY id FOR UPDATE",
-                             {tenant, from, to});
-        if (!locked) return locked.error();
-      }
-      auto giver = load(s, tenant, from, false);
-      if (!giver) return located(giver.error(), "from");
-      auto taker = load(s, tenant, to, false);
-      if (!taker) return located(taker.error(), "to");
-      GoalTransfer t;
-      auto taken = [&](const std::string& id) {
-        for (const Goal& x : taker->agent.goals)
-          if (x.id == id) return true;
-        for (const Goal& x : t.moved)
-          if (x.id == id) return true;
-        return false;
-      };
-      for (const Goal& g : giver->agent.goals) {
-        Goal moved = g;
-        if (taken(moved.id)) {
-          std::string base = g.id + "@" + from;
-          moved.id = base;
-          for (int n = 2; taken(moved.id); ++n) moved.id = base + "." + std::to_string(n);
-        }
-        t.moved.push_back(std::move(moved));
-      }
-      auto events = plan(giver->agent, taker->agent, t.moved);
-      if (!events) return events.error();
-      giver->agent.goals.clear();
-      taker->agent.goals.insert(taker->agent.goals.end(), t.moved.begin(), t.moved.end());
-      for (Row* r : {&*giver, &*taker}) {
-        auto u = s.exec("UPDATE agent SET goals = $1::jsonb WHERE seq = $2",
-                        {core::to_json(goals_to_json(r->agent.goals)), p(r->seq)});
-        if (!u) return u.error();
-      }
-      const int64_t now = core::now_ms();
-      for (auto [row, n] : {std::pair{&*giver, &events->first}, std::pair{&*taker, &events->second}}) {
-        CognitionEvent e;
-        e.id = core::new_uuid();
-        e.tenant_id = tenant;
-        e.agent_id = row->agent.id;
-        e.type = n->type;
-        e.payload = n->payload;
-        e.ts_ms = n->ts_ms ? *n->ts_ms : now;
-        auto ins = s.exec(
-            "INSERT INTO cognition_event (id, tenant_id, agent_id, type, payload, ts) "
-            "VALUES ($1, $2, $3, $4, $5::jsonb, genesis_ts($6))",
-            {e.id, tenant, e.agent_id, std::string(cognition_type_name(e.type)),
-             core::to_json(e.payload), p(e.ts_ms)});
-        if (!ins) return ins.error();
-        t.events.push_back(std::move(e));
-      }
-      t.from = std::move(giver->agent);
-      t.to = std::move(taker->agent);
+    return write<GoalTransfer>(tenant, [&](Session& s) { return do_transfer_goals(s, tenant, from, to, plan); },
+                               on_commit);
+  }
+
+  Result<Tenant> create_tenant(const std::string& id, const std::string& name) override {
+    if (auto st = validate_tenant_id(id); !st) return st.error();
+    if (name.size() > 256) return make_error(code::kInvalidArgument, "name longer than 256 bytes", "name");
+    Tenant t{id, name.empty() ? id : name, core::now_ms()};
+    return write<Tenant>(id, [&](Session& s) -> Result<Tenant> {
+      auto r = s.exec("INSERT INTO tenant (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING "
+                      "RETURNING id",
+                      {t.id, t.name, p(t.created_at_ms)});
+      if (!r) return r.error();
+      if (PQntuples(r->get()) == 0) return make_error(code::kConflict, "tenant " + id + " exists", "id");
       return t;
-    }, on_commit);
+    }, OnCommit<Tenant>());
+  }
+
+  // ---- several writes in one transaction ----
+
+  // The body may run more than once: a transaction that loses a serialization
+  // conflict (or its connection before COMMIT) is rolled back and run again.
+  Status transact(const std::string& tenant, const TransactionBody& body,
+                  const std::function<void()>& on_commit) override {
+    OnCommit<bool> hook;
+    if (on_commit) hook = [&on_commit](const bool&) { on_commit(); };
+    auto r = write<bool>(tenant, [&](Session& s) -> Result<bool> {
+      PgTransaction tx(*this, s, tenant);
+      Status st = body(tx);
+      // A doomed transaction fails whole, whatever the body made of the error:
+      // the write loop retries it when PostgreSQL says a retry can succeed.
+      if (tx.doomed()) return *tx.doomed();
+      if (!st) return st.error();
+      return true;
+    }, hook);
+    if (!r) return r.error();
+    return {};
   }
 
   // ---- reads ----
 
   Result<Agent> get(const std::string& tenant, const std::string& id, bool include_deleted) override {
     if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
-    return read<Agent>([&](Session& s) -> Result<Agent> {
-      auto r = s.pipeline({{kSetTenant, {tenant}},
-                           {std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = $1 AND id = $2",
-                            {tenant, id}}});
-      if (!r) return r.error();
-      PGresult* rows = (*r)[1].get();
-      if (PQntuples(rows) == 0) return make_error(code::kNotFound, "no agent " + id);
-      Row row = read_row(rows, 0);
-      if (!include_deleted && row.agent.deleted_at_ms)
-        return make_error(code::kNotFound, "agent " + id + " is deleted");
-      return std::move(row.agent);
-    });
+    auto r = read_one(tenant, get_query(tenant, id));
+    if (!r) return r.error();
+    return get_result(r->get(), id, include_deleted);
   }
 
   Result<Page<Agent>> list(const std::string& tenant, const AgentQuery& q) override {
-    if (q.limit < 1 || q.limit > 1000)
-      return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
-    auto after = parse_seq_cursor(q.cursor);
-    if (!after) return after.error();
-    if (q.subtree_of && !core::is_uuid(*q.subtree_of))
-      return make_error(code::kNotFound, "no agent " + *q.subtree_of);
+    if (auto st = validate_list(q); !st) return st.error();
     return read<Page<Agent>>([&](Session& s) -> Result<Page<Agent>> {
+      // A subtree list reads the root, then the rows under it: one snapshot.
       if (auto st = begin_read(s, tenant, q.subtree_of.has_value()); !st) return st.error();
-      std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = $1 AND seq > $2";
-      Params params = {tenant, p(*after)};
-      auto arg = [&](Param v) {
-        params.push_back(std::move(v));
-        return "$" + std::to_string(params.size());
-      };
-      std::string order = "seq";
-      if (q.subtree_of) {
-        auto root = s.exec("SELECT spawn_tree::text FROM agent WHERE tenant_id = $1 AND id = $2",
-                           {tenant, *q.subtree_of});
-        if (!root) return root.error();
-        if (PQntuples(root->get()) == 0) return make_error(code::kNotFound, "no agent " + *q.subtree_of);
-        std::string key = as_text(root->get(), 0, 0);
-        sql += " AND tree_key >= " + arg(tree_lo(key)) + " AND tree_key < " + arg(tree_hi(key));
-        order = "seq + 0";  // the subtree (GiST) is the selective part: sort what it finds
-      } else if (q.path) {
-        std::string lo = *q.path + ".", hi = *q.path + "/";
-        sql += " AND (path = " + arg(*q.path) + " OR (path >= " + arg(lo) + " AND path < " + arg(hi) + "))";
-      }
-      if (q.label) sql += " AND label = " + arg(*q.label);
-      if (!q.include_deleted) sql += " AND deleted_at IS NULL";
-      sql += " ORDER BY " + order + " LIMIT " + arg(p(static_cast<int64_t>(q.limit + 1)));
-      auto r = s.exec(sql, params, /*fresh_plan=*/true);
-      if (!r) return r.error();
-      if (auto st = end_read(s, q.subtree_of.has_value()); !st) return st.error();
-      Page<Agent> page;
-      int n = PQntuples(r->get());
-      for (int i = 0; i < n && page.items.size() < q.limit; ++i) {
-        Row row = read_row(r->get(), i);
-        if (page.items.size() + 1 == q.limit && i + 1 < n) page.next_cursor = std::to_string(row.seq);
-        page.items.push_back(std::move(row.agent));
-      }
+      auto page = do_list(s, tenant, q);
+      if (!page) return page;
+      if (auto st = s.simple("COMMIT"); !st) return st.error();
       return page;
     });
   }
 
   Result<Page<CognitionEvent>> list_events(const std::string& tenant, const std::string& agent_id,
                                            const EventQuery& q) override {
+    auto queries = events_queries(tenant, agent_id, q);
+    if (!queries) return queries.error();
+    return read<Page<CognitionEvent>>([&](Session& s) -> Result<Page<CognitionEvent>> {
+      // One round trip: the agent's existence and its events in one snapshot.
+      auto r = s.pipeline({{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},
+                           {kSetTenant, {tenant}},
+                           {(*queries)[0].sql, (*queries)[0].params},
+                           {(*queries)[1].sql, (*queries)[1].params},
+                           {"COMMIT", {}}});
+      if (!r) return r.error();
+      return events_result((*r)[2].get(), (*r)[3].get(), tenant, agent_id, q);
+    });
+  }
+
+  Result<int64_t> count_agents(const std::string& tenant) override {
+    auto r = read_one(tenant, {"SELECT count(*) FROM agent WHERE tenant_id = $1 AND deleted_at IS NULL", {tenant}});
+    if (!r) return r.error();
+    return as_int(r->get(), 0, 0);
+  }
+
+  Result<std::vector<Tenant>> list_tenants() override {
+    return read<std::vector<Tenant>>([&](Session& s) -> Result<std::vector<Tenant>> {
+      auto r = s.exec("SELECT id, name, created_at FROM tenant ORDER BY id COLLATE \"C\"", {});
+      if (!r) return r.error();
+      std::vector<Tenant> out;
+      for (int i = 0; i < PQntuples(r->get()); ++i)
+        out.push_back({as_text(r->get(), i, 0), as_text(r->get(), i, 1), as_int(r->get(), i, 2)});
+      return out;
+    });
+  }
+
+  Result<std::vector<PolicyModule>> list_policies(const std::string& tenant) override {
+    auto r = read_one(tenant, {"SELECT id, source FROM policy_module WHERE tenant_id = $1 ORDER BY id COLLATE \"C\"",
+                               {tenant}});
+    if (!r) return r.error();
+    std::vector<PolicyModule> out;
+    for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back({as_text(r->get(), i, 0), as_text(r->get(), i, 1)});
+    return out;
+  }
+
+  Result<std::optional<std::string>> get_policy_data(const std::string& tenant) override {
+    auto r = read_one(tenant, {"SELECT document FROM policy_data WHERE tenant_id = $1", {tenant}});
+    if (!r) return r.error();
+    if (PQntuples(r->get()) == 0) return std::optional<std::string>();
+    return std::optional<std::string>(as_text(r->get(), 0, 0));
+  }
+
+  // ---- detections and responses (reads; writes go through transact) ----
+
+  Result<Detection> get_detection(const std::string& tenant, const std::string& id) override {
+    if (!core::is_uuid(id)) return make_error(code::kNotFound, "no detection " + id);
+    auto r = read_one(tenant, {std::string(kDetectionSelect) + " WHERE tenant_id = $1 AND id = $2", {tenant, id}});
+    if (!r) return r.error();
+    if (PQntuples(r->get()) == 0) return make_error(code::kNotFound, "no detection " + id);
+    return read_detection(r->get(), 0);
+  }
+
+  // Newest first (by insertion order); the cursor is the last item's seq.
+  Result<Page<Detection>> list_detections(const std::string& tenant, const DetectionQuery& q) override {
+    if (q.limit < 1 || q.limit > 1000)
+      return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
+    Param before;
+    if (q.cursor) {
+      auto c = parse_seq_cursor(q.cursor);
+      if (!c) return c.error();
+      before = p(*c);
+    }
+    Page<Detection> page;
+    if (q.agent_id && !core::is_uuid(*q.agent_id)) return page;  // no detection has it
+    Query query{std::string(kDetectionSelect) + " WHERE tenant_id = $1", {tenant}};
+    auto arg = [&](Param v) {
+      query.params.push_back(std::move(v));
+      return "$" + std::to_string(query.params.size());
+    };
+    if (q.agent_id) query.sql += " AND agent_id = " + arg(*q.agent_id) + "::uuid";
+    if (q.technique) {
+      // The technique or one of its sub-techniques ("T1055" and "T1055.001"):
+      // a range of the "C"-collated column.
+      query.sql += " AND (technique = " + arg(*q.technique) + " OR (technique >= " + arg(*q.technique + ".") +
+                   " AND technique < " + arg(*q.technique + "/") + "))";
+    }
+    if (q.since_ms) query.sql += " AND ts >= genesis_ts(" + arg(p(*q.since_ms)) + ")";
+    if (q.until_ms) query.sql += " AND ts < genesis_ts(" + arg(p(*q.until_ms)) + ")";
+    if (before) query.sql += " AND seq < " + arg(before) + "::bigint";
+    query.sql += " ORDER BY seq DESC LIMIT " + arg(p(static_cast<int64_t>(q.limit + 1)));
+    auto r = read_one(tenant, query);
+    if (!r) return r.error();
+    const int n = PQntuples(r->get());
+    for (int i = 0; i < n; ++i) {
+      if (page.items.size() == q.limit) {
+        page.next_cursor = as_text(r->get(), i - 1, 9);
+        break;
+      }
+      page.items.push_back(read_detection(r->get(), i));
+    }
+    return page;
+  }
+
+  Result<std::vector<CounterAgentRecord>> counter_agents(const std::string& tenant,
+                                                         const std::string& agent_id) override {
+    if (!core::is_uuid(agent_id)) return std::vector<CounterAgentRecord>{};
+    auto r = read_one(tenant, {"SELECT id::text, tenant_id, agent_id::text, technique, detection_id::text, image, "
+                               "policy, sandbox::text, genesis_ms(created_at) FROM counter_agent "
+                               "WHERE tenant_id = $1 AND agent_id = $2 ORDER BY created_at, seq",
+                               {tenant, agent_id}});
+    if (!r) return r.error();
+    std::vector<CounterAgentRecord> out;
+    PGresult* rows = r->get();
+    for (int i = 0; i < PQntuples(rows); ++i)
+      out.push_back({as_text(rows, i, 0), as_text(rows, i, 1), as_text(rows, i, 2), as_text(rows, i, 3),
+                     as_text(rows, i, 4), as_text(rows, i, 5), as_text(rows, i, 6),
+                     json_or_null(as_text(rows, i, 7)), as_int(rows, i, 8)});
+    return out;
+  }
+
+  // Every tenant's containments: row-level security shows one tenant at a
+  // time, so this reads the tenant directory and then each tenant's rows, all
+  // in one snapshot and one round trip after the first. A row whose tenant is
+  // not in the directory is not read (the store never writes one: requests
+  // of an unknown tenant are refused before they reach it).
+  Result<std::vector<Containment>> active_containments(int64_t now) override {
+    return read<std::vector<Containment>>([&](Session& s) -> Result<std::vector<Containment>> {
+      auto tenants = s.pipeline({{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},
+                                 {"SELECT id FROM tenant ORDER BY id COLLATE \"C\"", {}}});
+      if (!tenants) return tenants.error();
+      std::vector<std::pair<std::string, Params>> queries;
+      PGresult* ids = (*tenants)[1].get();
+      for (int i = 0; i < PQntuples(ids); ++i) {
+        std::string t = as_text(ids, i, 0);
+        queries.push_back({kSetTenant, {t}});
+        queries.push_back({"SELECT tenant_id, agent_id::text, kind, counter_agent_id::text, technique, "
+                           "genesis_ms(since), genesis_ms(until) FROM containment "
+                           "WHERE tenant_id = $1 AND until > genesis_ts($2) ORDER BY seq",
+                           {t, p(now)}});
+      }
+      queries.push_back({"COMMIT", {}});
+      auto r = s.pipeline(queries);
+      if (!r) return r.error();
+      std::vector<Containment> out;
+      for (size_t q = 1; q + 1 < r->size(); q += 2) {
+        PGresult* rows = (*r)[q].get();
+        for (int i = 0; i < PQntuples(rows); ++i)
+          out.push_back({as_text(rows, i, 0), as_text(rows, i, 1), as_text(rows, i, 2), as_text(rows, i, 3),
+                         as_text(rows, i, 4), as_int(rows, i, 5), as_int(rows, i, 6)});
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<ActionRecord>> actions(const std::string& tenant, const std::string& detection_id) override {
+    if (!core::is_uuid(detection_id)) return std::vector<ActionRecord>{};
+    auto r = read_one(tenant, {"SELECT tenant_id, counter_agent_id::text, agent_id::text, detection_id::text, "
+                               "action, status, detail::text, genesis_ms(ts) FROM response_action "
+                               "WHERE tenant_id = $1 AND detection_id = $2 ORDER BY seq",
+                               {tenant, detection_id}});
+    if (!r) return r.error();
+    std::vector<ActionRecord> out;
+    PGresult* rows = r->get();
+    for (int i = 0; i < PQntuples(rows); ++i)
+      out.push_back({as_text(rows, i, 0), as_text(rows, i, 1), as_text(rows, i, 2), as_text(rows, i, 3),
+                     as_text(rows, i, 4), as_text(rows, i, 5), json_or_null(as_text(rows, i, 6)),
+                     as_int(rows, i, 7)});
+    return out;
+  }
+
+  Result<std::vector<Evidence>> evidence(const std::string& tenant, const std::string& agent_id) override {
+    if (!core::is_uuid(agent_id)) return std::vector<Evidence>{};
+    auto r = read_one(tenant, {"SELECT id::text, tenant_id, agent_id::text, detection_id::text, "
+                               "counter_agent_id::text, snapshot::text, genesis_ms(ts) FROM evidence "
+                               "WHERE tenant_id = $1 AND agent_id = $2 ORDER BY ts, seq",
+                               {tenant, agent_id}});
+    if (!r) return r.error();
+    std::vector<Evidence> out;
+    PGresult* rows = r->get();
+    for (int i = 0; i < PQntuples(rows); ++i)
+      out.push_back({as_text(rows, i, 0), as_text(rows, i, 1), as_text(rows, i, 2), as_text(rows, i, 3),
+                     as_text(rows, i, 4), json_or_null(as_text(rows, i, 5)), as_int(rows, i, 6)});
+    return out;
+  }
+
+  Result<std::vector<Decision>> decisions(const std::string& tenant, const std::string& agent_id) override {
+    if (!core::is_uuid(agent_id)) return std::vector<Decision>{};
+    auto r = read_one(tenant, {"SELECT tenant_id, agent_id::text, subject, decision, reason, genesis_ms(ts) "
+                               "FROM egress_decision WHERE tenant_id = $1 AND agent_id = $2 ORDER BY seq",
+                               {tenant, agent_id}});
+    if (!r) return r.error();
+    std::vector<Decision> out;
+    PGresult* rows = r->get();
+    for (int i = 0; i < PQntuples(rows); ++i)
+      out.push_back({as_text(rows, i, 0), as_text(rows, i, 1), as_text(rows, i, 2), as_text(rows, i, 3),
+                     as_text(rows, i, 4), as_int(rows, i, 5)});
+    return out;
+  }
+
+ private:
+  // Store::transact's Transaction: each operation on the one session of the
+  // write transaction (tenant set, SERIALIZABLE), a write under its own
+  // SAVEPOINT so that a failed one leaves nothing and the body may go on. A
+  // failure that dooms the whole transaction (serialization failure, deadlock,
+  // a lost connection, a read that left it aborted) is kept: every later
+  // operation returns it, and transact fails or retries the whole body.
+  class PgTransaction final : public Transaction {
+   public:
+    PgTransaction(PostgresStore& store, Session& s, const std::string& tenant)
+        : store_(store), s_(s), tenant_(tenant) {}
+
+    const std::string& tenant() const override { return tenant_; }
+    const std::optional<Error>& doomed() const { return doomed_; }
+
+    Result<std::vector<Agent>> spawn(std::span<const NewAgent> agents) override {
+      if (auto st = validate_spawn(agents); !st) return st.error();
+      return write_op([&] { return store_.do_spawn(s_, tenant_, agents); });
+    }
+    Result<Agent> get(const std::string& id, bool include_deleted) override {
+      return read_op([&]() -> Result<Agent> {
+        if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
+        Query q = get_query(tenant_, id);
+        auto r = s_.exec(q.sql, q.params);
+        if (!r) return r.error();
+        return get_result(r->get(), id, include_deleted);
+      });
+    }
+    Result<Page<Agent>> list(const AgentQuery& q) override {
+      if (auto st = validate_list(q); !st) return st.error();
+      return read_op([&] { return store_.do_list(s_, tenant_, q); });
+    }
+    Result<Agent> update(const std::string& id, const AgentPatch& patch) override {
+      if (patch.mem_state)
+        if (auto st = validate_mem_state(*patch.mem_state); !st) return st.error();
+      if (!core::is_uuid(id)) return make_error(code::kNotFound, "no agent " + id);
+      return write_op([&] { return store_.do_update(s_, tenant_, id, patch); });
+    }
+    Result<MoveResult> move(const std::string& id, const std::optional<std::string>& new_parent) override {
+      return write_op([&] { return store_.do_move(s_, tenant_, id, new_parent); });
+    }
+    Result<std::vector<Agent>> remove(const std::string& id, bool subtree, int64_t now) override {
+      return write_op([&] { return store_.do_remove(s_, tenant_, id, subtree, now); });
+    }
+    Result<std::vector<CognitionEvent>> append_events(const std::string& agent_id,
+                                                      std::span<const NewEvent> events) override {
+      if (!core::is_uuid(agent_id)) return make_error(code::kNotFound, "no agent " + agent_id);
+      return write_op([&] { return store_.do_append_events(s_, tenant_, agent_id, events); });
+    }
+    Result<Page<CognitionEvent>> list_events(const std::string& agent_id, const EventQuery& q) override {
+      auto queries = events_queries(tenant_, agent_id, q);
+      if (!queries) return queries.error();
+      return read_op([&]() -> Result<Page<CognitionEvent>> {
+        auto r = s_.pipeline({{(*queries)[0].sql, (*queries)[0].params}, {(*queries)[1].sql, (*queries)[1].params}});
+        if (!r) return r.error();
+        return events_result((*r)[0].get(), (*r)[1].get(), tenant_, agent_id, q);
+      });
+    }
+    Status add_detections(const std::vector<Detection>& ds) override {
+      return write_op([&] { return store_.do_add_detections(s_, tenant_, ds); });
+    }
+    Status set_counter_agent(const std::string& detection_id, const std::string& counter_agent_id) override {
+      return write_op([&] { return store_.do_set_counter_agent(s_, tenant_, detection_id, counter_agent_id); });
+    }
+    Status record_response(const ResponseRecord& r) override {
+      return write_op([&] { return store_.do_record_response(s_, tenant_, r); });
+    }
+    Status add_decision(const Decision& d) override {
+      return write_op([&] { return store_.do_add_decision(s_, tenant_, d); });
+    }
+
+   private:
+    template <typename F>
+    auto write_op(F&& f) -> decltype(f()) {
+      if (doomed_) return *doomed_;
+      s_.clear_failure();
+      if (auto st = s_.simple("SAVEPOINT tx_op"); !st) return doom(st.error());
+      auto r = f();
+      if (!r && dooming()) return doom(r.error());
+      if (!r)
+        if (auto st = s_.simple("ROLLBACK TO SAVEPOINT tx_op"); !st) return doom(st.error());
+      if (auto st = s_.simple("RELEASE SAVEPOINT tx_op"); !st) return doom(st.error());
+      return r;
+    }
+
+    template <typename F>
+    auto read_op(F&& f) -> decltype(f()) {
+      if (doomed_) return *doomed_;
+      s_.clear_failure();
+      auto r = f();
+      if (!r && (dooming() || PQtransactionStatus(s_.conn().pg) == PQTRANS_INERROR)) return doom(r.error());
+      return r;
+    }
+
+    // Only a new transaction can get past these.
+    bool dooming() const { return s_.connection_lost() || s_.retryable(); }
+    Error doom(Error e) {
+      doomed_ = e;
+      return e;
+    }
+
+    PostgresStore& store_;
+    Session& s_;
+    const std::string& tenant_;
+    std::optional<Error> doomed_;
+  };
+
+  // ---- validation and single-statement queries, shared by both paths ----
+
+  static Status validate_spawn(std::span<const NewAgent> agents) {
+    for (size_t i = 0; i < agents.size(); ++i) {
+      std::string where = agents.size() > 1 ? "agents[" + std::to_string(i) + "]" : "";
+      if (auto s = validate_label(agents[i].label); !s) return located(s.error(), where);
+      if (auto s = validate_mem_state(agents[i].mem_state); !s) return located(s.error(), where);
+      if (agents[i].id && !core::is_uuid(*agents[i].id))
+        return located(make_error(code::kInvalidArgument, "id must be a UUID", "id"), where);
+    }
+    return {};
+  }
+
+  static Status validate_list(const AgentQuery& q) {
+    if (q.limit < 1 || q.limit > 1000)
+      return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
+    if (auto after = parse_seq_cursor(q.cursor); !after) return after.error();
+    if (q.subtree_of && !core::is_uuid(*q.subtree_of))
+      return make_error(code::kNotFound, "no agent " + *q.subtree_of);
+    return {};
+  }
+
+  static Query get_query(const std::string& tenant, const std::string& id) {
+    return {std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = $1 AND id = $2", {tenant, id}};
+  }
+
+  static Result<Agent> get_result(PGresult* rows, const std::string& id, bool include_deleted) {
+    if (PQntuples(rows) == 0) return make_error(code::kNotFound, "no agent " + id);
+    Row row = read_row(rows, 0);
+    if (!include_deleted && row.agent.deleted_at_ms) return make_error(code::kNotFound, "agent " + id + " is deleted");
+    return std::move(row.agent);
+  }
+
+  // An agent's events: [0] whether the agent exists, [1] the page's rows.
+  static Result<std::vector<Query>> events_queries(const std::string& tenant, const std::string& agent_id,
+                                                   const EventQuery& q) {
     if (q.limit < 1 || q.limit > 1000)
       return make_error(code::kInvalidArgument, "limit must be between 1 and 1000", "limit");
     Param cursor_ts, cursor_seq;
@@ -1027,130 +1160,586 @@ class PostgresStore final : public Store {
     Param since, until;
     if (q.since_ms) since = std::to_string(*q.since_ms);
     if (q.until_ms) until = std::to_string(*q.until_ms);
-    return read<Page<CognitionEvent>>([&](Session& s) -> Result<Page<CognitionEvent>> {
-      auto r = s.pipeline(
-          {{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},
-           {kSetTenant, {tenant}},
-           {"SELECT 1 FROM agent WHERE tenant_id = $1 AND id = $2", {tenant, agent_id}},
-           {"SELECT seq, id::text, type, payload::text, genesis_ms(ts) FROM cognition_event "
-            "WHERE agent_id = $1 AND tenant_id = $2 "
-            "AND ($3::bigint IS NULL OR ts >= genesis_ts($3)) AND ($4::bigint IS NULL OR ts < genesis_ts($4)) "
-            "AND ($5::bigint IS NULL OR ts < genesis_ts($5) OR (ts = genesis_ts($5) AND seq < $6::bigint)) "
-            "ORDER BY ts DESC, seq DESC LIMIT $7",
-            {agent_id, tenant, since, until, cursor_ts, cursor_seq, p(static_cast<int64_t>(q.limit + 1))}},
-           {"COMMIT", {}}});
-      if (!r) return r.error();
-      if (PQntuples((*r)[2].get()) == 0) return make_error(code::kNotFound, "no agent " + agent_id);
-      PGresult* rows = (*r)[3].get();
-      Page<CognitionEvent> page;
-      int n = PQntuples(rows);
-      for (int i = 0; i < n; ++i) {
-        if (page.items.size() == q.limit) {
-          page.next_cursor = std::to_string(page.items.back().ts_ms) + ":" + as_text(rows, i - 1, 0);
-          break;
-        }
-        CognitionEvent e;
-        e.id = as_text(rows, i, 1);
-        e.tenant_id = tenant;
-        e.agent_id = agent_id;
-        e.type = parse_cognition_type(as_text(rows, i, 2)).value_or(CognitionType::kPerceive);
-        auto payload = core::parse_json(as_text(rows, i, 3));
-        e.payload = payload ? std::move(*payload) : Value();
-        e.ts_ms = as_int(rows, i, 4);
-        page.items.push_back(std::move(e));
+    return std::vector<Query>{
+        {"SELECT 1 FROM agent WHERE tenant_id = $1 AND id = $2", {tenant, agent_id}},
+        {"SELECT seq, id::text, type, payload::text, genesis_ms(ts) FROM cognition_event "
+         "WHERE agent_id = $1 AND tenant_id = $2 "
+         "AND ($3::bigint IS NULL OR ts >= genesis_ts($3)) AND ($4::bigint IS NULL OR ts < genesis_ts($4)) "
+         "AND ($5::bigint IS NULL OR ts < genesis_ts($5) OR (ts = genesis_ts($5) AND seq < $6::bigint)) "
+         "ORDER BY ts DESC, seq DESC LIMIT $7",
+         {agent_id, tenant, since, until, cursor_ts, cursor_seq, p(static_cast<int64_t>(q.limit + 1))}}};
+  }
+
+  static Result<Page<CognitionEvent>> events_result(PGresult* exists, PGresult* rows, const std::string& tenant,
+                                                    const std::string& agent_id, const EventQuery& q) {
+    if (PQntuples(exists) == 0) return make_error(code::kNotFound, "no agent " + agent_id);
+    Page<CognitionEvent> page;
+    int n = PQntuples(rows);
+    for (int i = 0; i < n; ++i) {
+      if (page.items.size() == q.limit) {
+        page.next_cursor = std::to_string(page.items.back().ts_ms) + ":" + as_text(rows, i - 1, 0);
+        break;
       }
-      return page;
-    });
+      CognitionEvent e;
+      e.id = as_text(rows, i, 1);
+      e.tenant_id = tenant;
+      e.agent_id = agent_id;
+      e.type = parse_cognition_type(as_text(rows, i, 2)).value_or(CognitionType::kPerceive);
+      e.payload = json_or_null(as_text(rows, i, 3));
+      e.ts_ms = as_int(rows, i, 4);
+      page.items.push_back(std::move(e));
+    }
+    return page;
   }
 
-  Result<int64_t> count_agents(const std::string& tenant) override {
-    return read<int64_t>([&](Session& s) -> Result<int64_t> {
-      auto r = s.pipeline({{kSetTenant, {tenant}},
-                           {"SELECT count(*) FROM agent WHERE tenant_id = $1 AND deleted_at IS NULL", {tenant}}});
-      if (!r) return r.error();
-      return as_int((*r)[1].get(), 0, 0);
-    });
+  static constexpr const char* kDetectionSelect =
+      "SELECT id::text, tenant_id, agent_id::text, technique, tactic, rules::text, event::text, genesis_ms(ts), "
+      "counter_agent_id::text, seq FROM detection";
+
+  static Detection read_detection(PGresult* r, int i) {
+    Detection d;
+    d.id = as_text(r, i, 0);
+    d.tenant_id = as_text(r, i, 1);
+    d.agent_id = as_text(r, i, 2);
+    d.technique = as_text(r, i, 3);
+    d.tactic = as_text(r, i, 4);
+    Value rules = json_or_null(as_text(r, i, 5));
+    if (rules.is_array())
+      for (const auto& x : rules.as_array())
+        if (x.is_string()) d.rules.push_back(x.as_string());
+    d.event = json_or_null(as_text(r, i, 6));
+    d.ts_ms = as_int(r, i, 7);
+    if (!is_null(r, i, 8)) d.counter_agent_id = as_text(r, i, 8);
+    return d;
   }
 
-  Result<Tenant> create_tenant(const std::string& id, const std::string& name) override {
-    if (auto st = validate_tenant_id(id); !st) return st.error();
-    if (name.size() > 256) return make_error(code::kInvalidArgument, "name longer than 256 bytes", "name");
-    Tenant t{id, name.empty() ? id : name, core::now_ms()};
-    return write<Tenant>(id, [&](Session& s) -> Result<Tenant> {
-      auto r = s.exec("INSERT INTO tenant (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING "
-                      "RETURNING id",
-                      {t.id, t.name, p(t.created_at_ms)});
-      if (!r) return r.error();
-      if (PQntuples(r->get()) == 0) return make_error(code::kConflict, "tenant " + id + " exists", "id");
-      return t;
-    }, OnCommit<Tenant>());
-  }
+  // ---- the operations, each over one session in a transaction of `tenant` ----
 
-  Result<std::vector<Tenant>> list_tenants() override {
-    return read<std::vector<Tenant>>([&](Session& s) -> Result<std::vector<Tenant>> {
-      auto r = s.exec("SELECT id, name, created_at FROM tenant ORDER BY id COLLATE \"C\"", {});
+  Result<std::vector<Agent>> do_spawn(Session& s, const std::string& tenant, std::span<const NewAgent> agents) {
+    if (agents.empty()) return std::vector<Agent>{};
+    // Parents outside the batch, in one query.
+    std::vector<Param> outside;
+    std::set<std::string> batch_ids;
+    for (const NewAgent& n : agents) {
+      if (n.parent_id && !batch_ids.count(*n.parent_id)) {
+        if (!core::is_uuid(*n.parent_id)) return make_error(code::kNotFound, "no agent " + *n.parent_id);
+        outside.push_back(*n.parent_id);
+      }
+      if (n.id) batch_ids.insert(*n.id);
+    }
+    struct Place {
+      std::string path, key;
+      bool deleted = false;
+    };
+    std::unordered_map<std::string, Place> places;
+    if (!outside.empty()) {
+      auto r = s.exec(
+          "SELECT id::text, path, spawn_tree::text, deleted_at IS NOT NULL FROM agent "
+          "WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE",
+          {tenant, text_array(outside)});
       if (!r) return r.error();
-      std::vector<Tenant> out;
       for (int i = 0; i < PQntuples(r->get()); ++i)
-        out.push_back({as_text(r->get(), i, 0), as_text(r->get(), i, 1), as_int(r->get(), i, 2)});
-      return out;
-    });
+        places[as_text(r->get(), i, 0)] = {as_text(r->get(), i, 1), as_text(r->get(), i, 2),
+                                           as_text(r->get(), i, 3) == "t"};
+    }
+    auto seqs = s.exec("SELECT nextval('agent_seq') FROM generate_series(1, $1)",
+                       {p(static_cast<int64_t>(agents.size()))});
+    if (!seqs) return seqs.error();
+    std::vector<int64_t> seq(agents.size());
+    for (size_t i = 0; i < agents.size(); ++i) seq[i] = as_int(seqs->get(), static_cast<int>(i), 0);
+    std::sort(seq.begin(), seq.end());
+
+    const int64_t now = core::now_ms();
+    std::vector<Agent> out;
+    out.reserve(agents.size());
+    std::vector<Param> ids, parents, labels, paths, keys, mems, goals, emotions, policies;
+    for (size_t i = 0; i < agents.size(); ++i) {
+      const NewAgent& n = agents[i];
+      std::string parent_path, parent_key;
+      if (n.parent_id) {
+        auto it = places.find(*n.parent_id);
+        if (it == places.end()) return make_error(code::kNotFound, "no agent " + *n.parent_id);
+        if (it->second.deleted)
+          return make_error(code::kConflict, "parent agent " + *n.parent_id + " is deleted", "parent_id");
+        parent_path = it->second.path + ".";
+        parent_key = it->second.key + ".";
+      }
+      Agent a;
+      a.id = n.id ? *n.id : core::new_uuid();
+      a.tenant_id = tenant;
+      a.parent_id = n.parent_id;
+      a.label = n.label;
+      a.path = parent_path + n.label;
+      a.mem_state = n.mem_state;
+      a.goals = n.goals;
+      a.emotion = n.emotion;
+      a.policy = n.policy;
+      a.created_at_ms = now;
+      std::string key = parent_key + std::to_string(seq[i]);
+      // Later members may hang under this one (by its pre-assigned id).
+      places[a.id] = {a.path, key, false};
+      ids.push_back(a.id);
+      parents.push_back(a.parent_id);
+      labels.push_back(a.label);
+      paths.push_back(a.path);
+      keys.push_back(key);
+      mems.push_back(core::to_json(a.mem_state));
+      goals.push_back(core::to_json(goals_to_json(a.goals)));
+      emotions.push_back(core::to_json(emotion_to_json(a.emotion)));
+      policies.push_back(a.policy);
+      out.push_back(std::move(a));
+    }
+    auto r = s.exec(
+        "INSERT INTO agent (seq, id, tenant_id, parent_id, label, path, spawn_tree, mem_state, goals, "
+        "emotion, policy, created_at) "
+        "SELECT u.s, u.i, $1, u.p, u.l, u.pa, u.k::ltree, u.m::jsonb, u.g::jsonb, u.e::jsonb, u.po, "
+        "genesis_ts($2) FROM unnest($3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS u(s, i, p, l, pa, k, m, g, e, po)",
+        {tenant, p(now), int_array(seq), text_array(ids), text_array(parents), text_array(labels),
+         text_array(paths), text_array(keys), text_array(mems), text_array(goals), text_array(emotions),
+         text_array(policies)});
+    if (!r) {
+      if (r.error().code == code::kConflict)
+        return make_error(code::kConflict, "an agent with one of these ids already exists", "id");
+      return r.error();
+    }
+    return out;
   }
 
-  // Not yet on PostgreSQL: several writes in one transaction and the detection
-  // tables (docs/architecture.md, "Storage"). Refused visibly, never faked.
-  static Error not_yet(const char* what) {
-    return make_error(code::kUnavailable,
-                      std::string(what) + " is not available on the PostgreSQL store yet (SQLite has it)");
-  }
-  Status transact(const std::string&, const TransactionBody&, const std::function<void()>&) override {
-    return not_yet("Store::transact (multi-write transactions: detection responses)");
-  }
-  Result<Detection> get_detection(const std::string&, const std::string&) override {
-    return not_yet("the detection tables");
-  }
-  Result<Page<Detection>> list_detections(const std::string&, const DetectionQuery&) override {
-    return not_yet("the detection tables");
-  }
-  Result<std::vector<CounterAgentRecord>> counter_agents(const std::string&, const std::string&) override {
-    return not_yet("the detection tables");
-  }
-  Result<std::vector<Containment>> active_containments(int64_t) override { return not_yet("the detection tables"); }
-  Result<std::vector<ActionRecord>> actions(const std::string&, const std::string&) override {
-    return not_yet("the detection tables");
-  }
-  Result<std::vector<Evidence>> evidence(const std::string&, const std::string&) override {
-    return not_yet("the detection tables");
-  }
-  Result<std::vector<Decision>> decisions(const std::string&, const std::string&) override {
-    return not_yet("the detection tables");
+  Result<Agent> do_update(Session& s, const std::string& tenant, const std::string& id, const AgentPatch& patch) {
+    Param mem, goals, emotion, policy;
+    if (patch.mem_state) mem = core::to_json(*patch.mem_state);
+    if (patch.goals) goals = core::to_json(goals_to_json(*patch.goals));
+    if (patch.emotion) emotion = core::to_json(emotion_to_json(*patch.emotion));
+    if (patch.policy) policy = *patch.policy;
+    auto r = s.exec(std::string("UPDATE agent SET mem_state = coalesce($3::jsonb, mem_state), "
+                                "goals = coalesce($4::jsonb, goals), emotion = coalesce($5::jsonb, emotion), "
+                                "policy = coalesce($6, policy) "
+                                "WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ") +
+                        kAgentColumns,
+                    {tenant, id, mem, goals, emotion, policy});
+    if (!r) return r.error();
+    if (PQntuples(r->get()) == 1) return std::move(read_row(r->get(), 0).agent);
+    auto missing = load(s, tenant, id, false);
+    return missing ? make_error(code::kNotFound, "no agent " + id) : missing.error();
   }
 
-  Result<std::vector<PolicyModule>> list_policies(const std::string& tenant) override {
-    return read<std::vector<PolicyModule>>([&](Session& s) -> Result<std::vector<PolicyModule>> {
-      auto r = s.pipeline({{kSetTenant, {tenant}},
-                           {"SELECT id, source FROM policy_module WHERE tenant_id = $1 ORDER BY id COLLATE \"C\"",
-                            {tenant}}});
+  // The moved agent's row is locked, its new parent read: two concurrent moves
+  // that would together make a cycle read each other's rows, and SERIALIZABLE
+  // lets only one of them commit (the other is retried and then refused).
+  Result<MoveResult> do_move(Session& s, const std::string& tenant, const std::string& id,
+                             const std::optional<std::string>& new_parent) {
+    auto row = load(s, tenant, id, false, /*lock=*/true);
+    if (!row) return row.error();
+    std::string new_path = row->agent.label, new_key = std::to_string(row->seq);
+    if (new_parent) {
+      auto parent = load(s, tenant, *new_parent, true);
+      if (!parent) return located(parent.error(), "new_parent");
+      if (parent->agent.deleted_at_ms)
+        return make_error(code::kConflict, "new parent " + *new_parent + " is deleted", "new_parent");
+      if (within(parent->key, row->key))
+        return make_error(code::kConflict,
+                          parent->seq == row->seq
+                              ? "cannot move agent " + id + " under itself"
+                              : "cannot move agent " + id + " under its own descendant " + *new_parent,
+                          "new_parent");
+      new_path = parent->agent.path + "." + new_path;
+      new_key = parent->key + "." + new_key;
+    }
+    MoveResult result;
+    result.old_path = row->agent.path;
+    auto r = s.exec(
+        "UPDATE agent SET path = $1 || substr(path, $2), "
+        "spawn_tree = ($3 || substr(spawn_tree::text, $4))::ltree "
+        "WHERE tenant_id = $5 AND tree_key >= $6 AND tree_key < $7",
+        {new_path, p(static_cast<int64_t>(row->agent.path.size() + 1)), new_key,
+         p(static_cast<int64_t>(row->key.size() + 1)), tenant, tree_lo(row->key), tree_hi(row->key)});
+    if (!r) return r.error();
+    result.subtree_size = std::strtoll(PQcmdTuples(r->get()), nullptr, 10);
+    auto pr = s.exec("UPDATE agent SET parent_id = $1 WHERE seq = $2", {new_parent, p(row->seq)});
+    if (!pr) return pr.error();
+    result.agent = std::move(row->agent);
+    result.agent.parent_id = new_parent;
+    result.agent.path = new_path;
+    return result;
+  }
+
+  Result<std::vector<Agent>> do_remove(Session& s, const std::string& tenant, const std::string& id, bool subtree,
+                                       int64_t now) {
+    auto row = load(s, tenant, id, false, /*lock=*/true);
+    if (!row) return row.error();
+    std::vector<Agent> removed;
+    if (subtree) {
+      auto r = s.exec(std::string("UPDATE agent SET deleted_at = genesis_ts($1) WHERE tenant_id = $2 "
+                                  "AND tree_key >= $3 AND tree_key < $4 "
+                                  "AND deleted_at IS NULL RETURNING ") +
+                          kAgentColumns,
+                      {p(now), tenant, tree_lo(row->key), tree_hi(row->key)});
       if (!r) return r.error();
-      std::vector<PolicyModule> out;
-      PGresult* rows = (*r)[1].get();
-      for (int i = 0; i < PQntuples(rows); ++i) out.push_back({as_text(rows, i, 0), as_text(rows, i, 1)});
-      return out;
-    });
-  }
-
-  Result<std::optional<std::string>> get_policy_data(const std::string& tenant) override {
-    return read<std::optional<std::string>>([&](Session& s) -> Result<std::optional<std::string>> {
-      auto r = s.pipeline({{kSetTenant, {tenant}},
-                           {"SELECT document FROM policy_data WHERE tenant_id = $1", {tenant}}});
+      std::vector<Row> rows;
+      for (int i = 0; i < PQntuples(r->get()); ++i) rows.push_back(read_row(r->get(), i));
+      // In tree-key order, as the SQLite store returns them (".1.7." text order).
+      std::sort(rows.begin(), rows.end(),
+                [](const Row& a, const Row& b) { return "." + a.key + "." < "." + b.key + "."; });
+      for (Row& x : rows) removed.push_back(std::move(x.agent));
+    } else {
+      // The tree invariant: no live agent under a deleted one.
+      auto kids = s.exec("SELECT 1 FROM agent WHERE tenant_id = $1 AND parent_id = $2 AND deleted_at IS NULL LIMIT 1",
+                         {tenant, id});
+      if (!kids) return kids.error();
+      if (PQntuples(kids->get()) > 0)
+        return make_error(code::kConflict,
+                          "agent " + id +
+                              " has live child agents: delete the whole subtree (subtree=true) or "
+                              "move its children first",
+                          "subtree");
+      auto r = s.exec("UPDATE agent SET deleted_at = genesis_ts($1) WHERE seq = $2", {p(now), p(row->seq)});
       if (!r) return r.error();
-      PGresult* rows = (*r)[1].get();
-      if (PQntuples(rows) == 0) return std::optional<std::string>();
-      return std::optional<std::string>(as_text(rows, 0, 0));
-    });
+      removed.push_back(std::move(row->agent));
+    }
+    for (Agent& a : removed) a.deleted_at_ms = now;
+    return removed;
   }
 
- private:
+  Result<std::vector<CognitionEvent>> do_append_events(Session& s, const std::string& tenant,
+                                                       const std::string& agent_id, std::span<const NewEvent> events) {
+    auto a = s.exec("SELECT deleted_at IS NOT NULL FROM agent WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
+                    {tenant, agent_id});
+    if (!a) return a.error();
+    if (PQntuples(a->get()) == 0) return make_error(code::kNotFound, "no agent " + agent_id);
+    if (as_text(a->get(), 0, 0) == "t") return make_error(code::kNotFound, "agent " + agent_id + " is deleted");
+    std::vector<CognitionEvent> out;
+    out.reserve(events.size());
+    const int64_t now = core::now_ms();
+    std::vector<Param> ids, types, payloads;
+    std::vector<int64_t> ts;
+    for (const NewEvent& n : events) {
+      CognitionEvent e;
+      e.id = core::new_uuid();
+      e.tenant_id = tenant;
+      e.agent_id = agent_id;
+      e.type = n.type;
+      e.payload = n.payload;
+      e.ts_ms = n.ts_ms ? *n.ts_ms : now;
+      ids.push_back(e.id);
+      types.push_back(std::string(cognition_type_name(e.type)));
+      payloads.push_back(core::to_json(e.payload));
+      ts.push_back(e.ts_ms);
+      out.push_back(std::move(e));
+    }
+    if (out.empty()) return out;
+    auto r = s.exec(
+        "INSERT INTO cognition_event (id, tenant_id, agent_id, type, payload, ts) "
+        "SELECT u.i, $1, $2::uuid, u.t, u.p::jsonb, genesis_ts(u.ts) "
+        "FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[]) AS u(i, t, p, ts)",
+        {tenant, agent_id, text_array(ids), text_array(types), text_array(payloads), int_array(ts)});
+    if (!r) return r.error();
+    return out;
+  }
+
+  Status do_put_policy(Session& s, const std::string& tenant, const PolicyModule& module) {
+    auto r = s.exec(
+        "INSERT INTO policy_module (tenant_id, id, source, updated_at) VALUES ($1, $2, $3, now()) "
+        "ON CONFLICT (tenant_id, id) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at",
+        {tenant, module.id, module.source});
+    if (!r) return r.error();
+    return {};
+  }
+
+  Status do_delete_policy(Session& s, const std::string& tenant, const std::string& id) {
+    auto r = s.exec("DELETE FROM policy_module WHERE tenant_id = $1 AND id = $2", {tenant, id});
+    if (!r) return r.error();
+    if (std::string(PQcmdTuples(r->get())) == "0") return make_error(code::kNotFound, "no policy " + id);
+    return {};
+  }
+
+  Status do_put_policy_data(Session& s, const std::string& tenant, const std::string& json) {
+    auto r = s.exec(
+        "INSERT INTO policy_data (tenant_id, document, updated_at) VALUES ($1, $2, now()) "
+        "ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+        {tenant, json});
+    if (!r) return r.error();
+    return {};
+  }
+
+  Result<std::vector<EmotionUpdateResult>> do_set_emotions(Session& s, const std::string& tenant,
+                                                           std::span<const EmotionUpdate> updates) {
+    // The last update of an agent wins, as if they were applied in order.
+    std::unordered_map<std::string, size_t> last;
+    for (size_t i = 0; i < updates.size(); ++i)
+      if (core::is_uuid(updates[i].agent_id)) last[updates[i].agent_id] = i;
+    std::vector<Param> ids, emotions;
+    for (const auto& [id, i] : last) {
+      ids.push_back(id);
+      emotions.push_back(core::to_json(emotion_to_json(updates[i].emotion)));
+    }
+    std::vector<EmotionUpdateResult> out(updates.size());
+    if (ids.empty()) return out;
+    auto r = s.exec(
+        "UPDATE agent AS a SET emotion = u.e::jsonb "
+        "FROM unnest($2::uuid[], $3::text[]) AS u(i, e) "
+        "WHERE a.tenant_id = $1 AND a.id = u.i AND a.deleted_at IS NULL "
+        "RETURNING a.id::text, jsonb_array_length(a.goals)",
+        {tenant, text_array(ids), text_array(emotions)});
+    if (!r) return r.error();
+    std::unordered_map<std::string, int64_t> goal_counts;
+    for (int i = 0; i < PQntuples(r->get()); ++i) goal_counts[as_text(r->get(), i, 0)] = as_int(r->get(), i, 1);
+    for (size_t i = 0; i < updates.size(); ++i) {
+      auto it = goal_counts.find(lower(updates[i].agent_id));
+      if (it == goal_counts.end()) continue;
+      out[i].updated = true;
+      out[i].goal_count = it->second;
+    }
+    return out;
+  }
+
+  Result<GoalTransfer> do_transfer_goals(Session& s, const std::string& tenant, const std::string& from,
+                                         const std::string& to, const TransferPlan& plan) {
+    // Both rows locked, in id order (no deadlock between opposite transfers).
+    if (core::is_uuid(from) && core::is_uuid(to)) {
+      auto locked = s.exec("SELECT 1 FROM agent WHERE tenant_id = $1 AND id IN ($2, $3) ORDER BY id FOR UPDATE",
+                           {tenant, from, to});
+      if (!locked) return locked.error();
+    }
+    auto giver = load(s, tenant, from, false);
+    if (!giver) return located(giver.error(), "from");
+    auto taker = load(s, tenant, to, false);
+    if (!taker) return located(taker.error(), "to");
+    GoalTransfer t;
+    auto taken = [&](const std::string& id) {
+      for (const Goal& x : taker->agent.goals)
+        if (x.id == id) return true;
+      for (const Goal& x : t.moved)
+        if (x.id == id) return true;
+      return false;
+    };
+    for (const Goal& g : giver->agent.goals) {
+      Goal moved = g;
+      if (taken(moved.id)) {
+        std::string base = g.id + "@" + from;
+        moved.id = base;
+        for (int n = 2; taken(moved.id); ++n) moved.id = base + "." + std::to_string(n);
+      }
+      t.moved.push_back(std::move(moved));
+    }
+    auto events = plan(giver->agent, taker->agent, t.moved);
+    if (!events) return events.error();
+    giver->agent.goals.clear();
+    taker->agent.goals.insert(taker->agent.goals.end(), t.moved.begin(), t.moved.end());
+    for (Row* r : {&*giver, &*taker}) {
+      auto u = s.exec("UPDATE agent SET goals = $1::jsonb WHERE seq = $2",
+                      {core::to_json(goals_to_json(r->agent.goals)), p(r->seq)});
+      if (!u) return u.error();
+    }
+    const int64_t now = core::now_ms();
+    for (auto [row, n] : {std::pair{&*giver, &events->first}, std::pair{&*taker, &events->second}}) {
+      CognitionEvent e;
+      e.id = core::new_uuid();
+      e.tenant_id = tenant;
+      e.agent_id = row->agent.id;
+      e.type = n->type;
+      e.payload = n->payload;
+      e.ts_ms = n->ts_ms ? *n->ts_ms : now;
+      auto ins = s.exec(
+          "INSERT INTO cognition_event (id, tenant_id, agent_id, type, payload, ts) "
+          "VALUES ($1, $2, $3, $4, $5::jsonb, genesis_ts($6))",
+          {e.id, tenant, e.agent_id, std::string(cognition_type_name(e.type)), core::to_json(e.payload),
+           p(e.ts_ms)});
+      if (!ins) return ins.error();
+      t.events.push_back(std::move(e));
+    }
+    t.from = std::move(giver->agent);
+    t.to = std::move(taker->agent);
+    return t;
+  }
+
+  Result<Page<Agent>> do_list(Session& s, const std::string& tenant, const AgentQuery& q) {
+    auto after = parse_seq_cursor(q.cursor);
+    if (!after) return after.error();
+    std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agent WHERE tenant_id = $1 AND seq > $2";
+    Params params = {tenant, p(*after)};
+    auto arg = [&](Param v) {
+      params.push_back(std::move(v));
+      return "$" + std::to_string(params.size());
+    };
+    std::string order = "seq";
+    if (q.subtree_of) {
+      auto root = s.exec("SELECT spawn_tree::text FROM agent WHERE tenant_id = $1 AND id = $2",
+                         {tenant, *q.subtree_of});
+      if (!root) return root.error();
+      if (PQntuples(root->get()) == 0) return make_error(code::kNotFound, "no agent " + *q.subtree_of);
+      std::string key = as_text(root->get(), 0, 0);
+      sql += " AND tree_key >= " + arg(tree_lo(key)) + " AND tree_key < " + arg(tree_hi(key));
+      order = "seq + 0";  // the subtree range is the selective part: sort what it finds
+    } else if (q.path) {
+      std::string lo = *q.path + ".", hi = *q.path + "/";
+      sql += " AND (path = " + arg(*q.path) + " OR (path >= " + arg(lo) + " AND path < " + arg(hi) + "))";
+    }
+    if (q.label) sql += " AND label = " + arg(*q.label);
+    if (!q.include_deleted) sql += " AND deleted_at IS NULL";
+    sql += " ORDER BY " + order + " LIMIT " + arg(p(static_cast<int64_t>(q.limit + 1)));
+    auto r = s.exec(sql, params, /*fresh_plan=*/true);
+    if (!r) return r.error();
+    Page<Agent> page;
+    int n = PQntuples(r->get());
+    for (int i = 0; i < n && page.items.size() < q.limit; ++i) {
+      Row row = read_row(r->get(), i);
+      if (page.items.size() + 1 == q.limit && i + 1 < n) page.next_cursor = std::to_string(row.seq);
+      page.items.push_back(std::move(row.agent));
+    }
+    return page;
+  }
+
+  Status do_add_detections(Session& s, const std::string& tenant, const std::vector<Detection>& ds) {
+    std::vector<Param> ids, agents, techniques, tactics, rules, events, counters;
+    std::vector<int64_t> ts;
+    for (const Detection& d : ds) {
+      if (d.tenant_id != tenant) return wrong_tenant("detection", d.tenant_id, tenant);
+      if (auto st = require_uuid(d.id, "id"); !st) return st;
+      if (auto st = require_uuid(d.agent_id, "agent_id"); !st) return st;
+      if (d.counter_agent_id)
+        if (auto st = require_uuid(*d.counter_agent_id, "counter_agent_id"); !st) return st;
+      Value r = Value::array();
+      for (const auto& x : d.rules) r.push_back(x);
+      ids.push_back(d.id);
+      agents.push_back(d.agent_id);
+      techniques.push_back(d.technique);
+      tactics.push_back(d.tactic);
+      rules.push_back(core::to_json(r));
+      events.push_back(core::to_json(d.event));
+      counters.push_back(d.counter_agent_id);
+      ts.push_back(d.ts_ms);
+    }
+    if (ds.empty()) return {};
+    // In the batch's order (seq is the newest-first order of list_detections).
+    auto r = s.exec(
+        "INSERT INTO detection (id, tenant_id, agent_id, technique, tactic, rules, event, ts, counter_agent_id) "
+        "SELECT u.i, $1, u.a, u.t, u.ta, u.r::jsonb, u.e::jsonb, genesis_ts(u.ts), u.c "
+        "FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], "
+        "$9::uuid[]) WITH ORDINALITY AS u(i, a, t, ta, r, e, ts, c, n) ORDER BY u.n",
+        {tenant, text_array(ids), text_array(agents), text_array(techniques), text_array(tactics),
+         text_array(rules), text_array(events), int_array(ts), text_array(counters)});
+    if (!r) {
+      if (r.error().code == code::kConflict)
+        return make_error(code::kConflict, "a detection with one of these ids already exists", "id");
+      return r.error();
+    }
+    return {};
+  }
+
+  Status do_set_counter_agent(Session& s, const std::string& tenant, const std::string& detection_id,
+                              const std::string& counter_agent_id) {
+    if (!core::is_uuid(detection_id)) return make_error(code::kNotFound, "no detection " + detection_id);
+    if (auto st = require_uuid(counter_agent_id, "counter_agent_id"); !st) return st;
+    auto r = s.exec("UPDATE detection SET counter_agent_id = $1 WHERE tenant_id = $2 AND id = $3",
+                    {counter_agent_id, tenant, detection_id});
+    if (!r) return r.error();
+    if (std::string(PQcmdTuples(r->get())) == "0") return make_error(code::kNotFound, "no detection " + detection_id);
+    return {};
+  }
+
+  // The counter-agent's record, its detection linked to it, and its
+  // containments, evidence and actions: one round trip (a pipeline).
+  Status do_record_response(Session& s, const std::string& tenant, const ResponseRecord& rec) {
+    const CounterAgentRecord& c = rec.counter_agent;
+    if (c.tenant_id != tenant) return wrong_tenant("counter-agent", c.tenant_id, tenant);
+    if (auto st = require_uuid(c.id, "counter_agent.id"); !st) return st;
+    if (auto st = require_uuid(c.agent_id, "counter_agent.agent_id"); !st) return st;
+    if (!core::is_uuid(c.detection_id)) return make_error(code::kNotFound, "no detection " + c.detection_id);
+    std::vector<std::pair<std::string, Params>> queries;
+    queries.push_back({"INSERT INTO counter_agent (id, tenant_id, agent_id, technique, detection_id, image, policy, "
+                       "sandbox, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, genesis_ts($9))",
+                       {c.id, tenant, c.agent_id, c.technique, c.detection_id, c.image, c.policy,
+                        core::to_json(c.sandbox), p(c.created_at_ms)}});
+    queries.push_back({"UPDATE detection SET counter_agent_id = $1 WHERE tenant_id = $2 AND id = $3",
+                       {c.id, tenant, c.detection_id}});
+    if (!rec.containments.empty()) {
+      std::vector<Param> agents, kinds, counters, techniques;
+      std::vector<int64_t> since, until;
+      for (const Containment& k : rec.containments) {
+        if (auto st = require_uuid(k.agent_id, "containments.agent_id"); !st) return st;
+        if (auto st = require_uuid(k.counter_agent_id, "containments.counter_agent_id"); !st) return st;
+        agents.push_back(k.agent_id);
+        kinds.push_back(k.kind);
+        counters.push_back(k.counter_agent_id);
+        techniques.push_back(k.technique);
+        since.push_back(k.since_ms);
+        until.push_back(k.until_ms);
+      }
+      queries.push_back({"INSERT INTO containment (tenant_id, agent_id, kind, counter_agent_id, technique, since, "
+                         "until) SELECT $1, u.a, u.k, u.c, u.t, genesis_ts(u.s), genesis_ts(u.u) "
+                         "FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::bigint[]) "
+                         "WITH ORDINALITY AS u(a, k, c, t, s, u, n) ORDER BY u.n",
+                         {tenant, text_array(agents), text_array(kinds), text_array(counters),
+                          text_array(techniques), int_array(since), int_array(until)}});
+    }
+    if (!rec.evidence.empty()) {
+      std::vector<Param> ids, agents, detections, counters, snapshots;
+      std::vector<int64_t> ts;
+      for (const Evidence& e : rec.evidence) {
+        if (auto st = require_uuid(e.id, "evidence.id"); !st) return st;
+        if (auto st = require_uuid(e.agent_id, "evidence.agent_id"); !st) return st;
+        if (auto st = require_uuid(e.detection_id, "evidence.detection_id"); !st) return st;
+        if (auto st = require_uuid(e.counter_agent_id, "evidence.counter_agent_id"); !st) return st;
+        ids.push_back(e.id);
+        agents.push_back(e.agent_id);
+        detections.push_back(e.detection_id);
+        counters.push_back(e.counter_agent_id);
+        snapshots.push_back(core::to_json(e.snapshot));
+        ts.push_back(e.ts_ms);
+      }
+      queries.push_back({"INSERT INTO evidence (id, tenant_id, agent_id, detection_id, counter_agent_id, snapshot, "
+                         "ts) SELECT u.i, $1, u.a, u.d, u.c, u.s::jsonb, genesis_ts(u.ts) "
+                         "FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[]) "
+                         "WITH ORDINALITY AS u(i, a, d, c, s, ts, n) ORDER BY u.n",
+                         {tenant, text_array(ids), text_array(agents), text_array(detections),
+                          text_array(counters), text_array(snapshots), int_array(ts)}});
+    }
+    if (!rec.actions.empty()) {
+      std::vector<Param> counters, agents, detections, actions, statuses, details;
+      std::vector<int64_t> ts;
+      for (const ActionRecord& a : rec.actions) {
+        if (auto st = require_uuid(a.counter_agent_id, "actions.counter_agent_id"); !st) return st;
+        if (auto st = require_uuid(a.agent_id, "actions.agent_id"); !st) return st;
+        if (auto st = require_uuid(a.detection_id, "actions.detection_id"); !st) return st;
+        counters.push_back(a.counter_agent_id);
+        agents.push_back(a.agent_id);
+        detections.push_back(a.detection_id);
+        actions.push_back(a.action);
+        statuses.push_back(a.status);
+        details.push_back(core::to_json(a.detail));
+        ts.push_back(a.ts_ms);
+      }
+      queries.push_back({"INSERT INTO response_action (tenant_id, counter_agent_id, agent_id, detection_id, action, "
+                         "status, detail, ts) SELECT $1, u.c, u.a, u.d, u.ac, u.s, u.de::jsonb, genesis_ts(u.ts) "
+                         "FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], "
+                         "$8::bigint[]) WITH ORDINALITY AS u(c, a, d, ac, s, de, ts, n) ORDER BY u.n",
+                         {tenant, text_array(counters), text_array(agents), text_array(detections),
+                          text_array(actions), text_array(statuses), text_array(details), int_array(ts)}});
+    }
+    auto r = s.pipeline(queries);
+    if (!r) {
+      if (r.error().code == code::kConflict)
+        return make_error(code::kConflict, "counter-agent " + c.id + " or one of its evidence ids is recorded already",
+                          "id");
+      return r.error();
+    }
+    if (std::string(PQcmdTuples((*r)[1].get())) == "0")
+      return make_error(code::kNotFound, "no detection " + c.detection_id);
+    return {};
+  }
+
+  Status do_add_decision(Session& s, const std::string& tenant, const Decision& d) {
+    if (d.tenant_id != tenant) return wrong_tenant("decision", d.tenant_id, tenant);
+    if (auto st = require_uuid(d.agent_id, "agent_id"); !st) return st;
+    auto r = s.exec(
+        "INSERT INTO egress_decision (tenant_id, agent_id, subject, decision, reason, ts) "
+        "VALUES ($1, $2, $3, $4, $5, genesis_ts($6))",
+        {tenant, d.agent_id, d.subject, d.decision, d.reason, p(d.ts_ms)});
+    if (!r) return r.error();
+    return {};
+  }
+
   static std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
@@ -1170,14 +1759,25 @@ class PostgresStore final : public Store {
     return row;
   }
 
-  // Multi-statement reads run in one REPEATABLE READ transaction (one snapshot).
+  // ---- transactions ----
+
+  // Multi-statement reads run in one transaction (REPEATABLE READ: one snapshot).
   Status begin_read(Session& s, const std::string& tenant, bool snapshot) {
     auto r = s.pipeline({{snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN READ ONLY", {}},
                          {kSetTenant, {tenant}}});
     if (!r) return r.error();
     return {};
   }
-  Status end_read(Session& s, bool) { return s.simple("COMMIT"); }
+
+  // A one-statement read as `tenant`: the tenant and the statement in one
+  // round trip (a pipeline is one implicit transaction, so SET LOCAL holds).
+  Result<Res> read_one(const std::string& tenant, const Query& q) {
+    return read<Res>([&](Session& s) -> Result<Res> {
+      auto r = s.pipeline({{kSetTenant, {tenant}}, {q.sql, q.params}});
+      if (!r) return r.error();
+      return std::move((*r)[1]);
+    });
+  }
 
   // A read on a pooled connection; retried on a fresh connection when the one
   // it had was lost (a restarted server leaves every pooled connection dead).
@@ -1201,6 +1801,16 @@ class PostgresStore final : public Store {
     }
   }
 
+  template <typename Op>
+  Status write_status(const std::string& tenant, const Op& op) {
+    auto r = write<bool>(tenant, [&](Session& s) -> Result<bool> {
+      if (auto st = op(s); !st) return st.error();
+      return true;
+    }, {});
+    if (!r) return r.error();
+    return {};
+  }
+
   // A write: one SERIALIZABLE transaction with the tenant set, retried when
   // PostgreSQL reports a serialization failure or deadlock, or when the
   // connection was lost before COMMIT was sent (nothing was committed then).
@@ -1221,7 +1831,13 @@ class PostgresStore final : public Store {
                             t + ", true)";
         PQfreemem(t);
         if (auto st = s.simple(begin); !st) return st.error();
-        return op(s);
+        Result<T> out = op(s);
+        // An aborted transaction's COMMIT would answer ROLLBACK as if it were
+        // fine: an operation that ignored a failure must not commit.
+        if (out && PQtransactionStatus(conn.pg) != PQTRANS_INTRANS)
+          return make_error(code::kUnavailable, "PostgreSQL: the transaction failed and was not committed" +
+                                                    (s.failure() ? ": " + s.failure()->message : std::string()));
+        return out;
       }();
       if (!result) {
         bool retry = s.retryable();
@@ -1271,7 +1887,6 @@ class PostgresStore final : public Store {
       return committed.error();
     }
   }
-
   static void backoff(std::minstd_rand& rng, int attempt) {
     int cap = std::min(2000, 50 * (attempt + 1));
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % cap));
@@ -1320,6 +1935,9 @@ class PostgresStore final : public Store {
     PQfreemem(role);
     for (const std::string& sql : {
              "GRANT SELECT, INSERT, UPDATE, DELETE ON agent, cognition_event, policy_module, policy_data TO " + r,
+             "GRANT SELECT, INSERT, UPDATE ON detection TO " + r,
+             // Response records are history: written once, never changed by genesisd.
+             "GRANT SELECT, INSERT ON counter_agent, containment, response_action, evidence, egress_decision TO " + r,
              "GRANT SELECT ON schema_version TO " + r,
              "GRANT SELECT, INSERT ON tenant TO " + r,
              "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + r,

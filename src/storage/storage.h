@@ -404,7 +404,9 @@ class Store {
   // Runs `body` as one transaction: every write it makes commits together (one
   // fsync, shared with concurrent writers) or, when it returns an error or the
   // commit fails, none does. `on_commit` runs once it is durable, in commit
-  // order, under the same rules as OnCommit hooks.
+  // order, under the same rules as OnCommit hooks. The body may run more than
+  // once (PostgreSQL retries a transaction that lost a serialization conflict
+  // from the start): it must leave effects outside the store to `on_commit`.
   virtual core::Status transact(const std::string& tenant, const TransactionBody& body,
                                 const std::function<void()>& on_commit = {}) = 0;
 

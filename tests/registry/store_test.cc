@@ -8,7 +8,6 @@
 #include <random>
 #include <set>
 #include <thread>
-#include <type_traits>
 
 #include "registry/registry.h"
 #include "storage/storage.h"
@@ -233,8 +232,6 @@ TYPED_TEST(StoreTest, DeletingAnAgentWithLiveChildrenIsRefused) {
 
 // Store::transact: everything the body writes commits together, or nothing does.
 TYPED_TEST(StoreTest, TransactCommitsEverythingOrNothing) {
-  if constexpr (std::is_same_v<TypeParam, PostgresBackend>)
-    GTEST_SKIP() << "Store::transact and the detection tables are not on PostgreSQL yet";
   Agent a = this->spawn("a");
   int commits = 0;
   auto failed = this->store_->transact(
@@ -301,8 +298,6 @@ TYPED_TEST(StoreTest, TransactCommitsEverythingOrNothing) {
 // An operation that fails inside a transaction leaves nothing of itself; the
 // body may carry on and the rest commits.
 TYPED_TEST(StoreTest, AFailedOperationInsideATransactionLeavesNothing) {
-  if constexpr (std::is_same_v<TypeParam, PostgresBackend>)
-    GTEST_SKIP() << "Store::transact and the detection tables are not on PostgreSQL yet";
   Agent a = this->spawn("a");
   auto r = this->store_->transact(kDefaultTenant, [&](Transaction& tx) -> core::Status {
     std::vector<NewAgent> batch(2);
@@ -310,6 +305,13 @@ TYPED_TEST(StoreTest, AFailedOperationInsideATransactionLeavesNothing) {
     batch[1].label = "second";
     batch[1].parent_id = core::new_uuid();  // unknown: the batch fails after its first row
     EXPECT_FALSE(tx.spawn(batch).ok());
+    // A failure the database itself reports (a duplicate id) leaves nothing
+    // either, and the transaction goes on.
+    NewAgent dup;
+    dup.id = a.id;
+    dup.label = "dup";
+    auto d = tx.spawn(std::span<const NewAgent>(&dup, 1));
+    EXPECT_EQ(d.ok() ? "" : d.error().code, core::code::kConflict);
     NewAgent n;
     n.label = "after";
     n.parent_id = a.id;
@@ -319,6 +321,218 @@ TYPED_TEST(StoreTest, AFailedOperationInsideATransactionLeavesNothing) {
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   AgentQuery q;
   EXPECT_EQ(this->paths(q), (std::vector<std::string>{"a", "a.after"}));
+}
+
+// Transactions running at once, each moving an agent and spawning and
+// recording under it: each commits whole or not at all (its hook runs once,
+// its rows are all there), and the tree stays a tree. PostgreSQL may run a
+// body more than once (serialization retries); only one run commits.
+TYPED_TEST(StoreTest, ConcurrentTransactionsCommitWholeAndKeepTheTree) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(this->spawn("n" + std::to_string(i)).id);
+  std::mutex mu;
+  std::vector<std::string> committed;  // the marker agent of every committed transaction
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(7 + t);
+      for (int i = 0; i < 25; ++i) {
+        const std::string a = ids[rng() % ids.size()];
+        const std::string b = ids[rng() % ids.size()];
+        std::string marker;
+        auto r = this->store_->transact(
+            kDefaultTenant,
+            [&](Transaction& tx) -> core::Status {
+              marker.clear();
+              if (auto m = tx.move(a, b); !m) return m.error();
+              NewAgent n;
+              n.label = "mark" + std::to_string(t) + "_" + std::to_string(i);
+              n.parent_id = b;
+              auto s = tx.spawn(std::span<const NewAgent>(&n, 1));
+              if (!s) return s.error();
+              NewEvent e;
+              e.payload = core::Value::object();
+              e.payload.set("marker", s->front().id);
+              if (auto ev = tx.append_events(s->front().id, std::span<const NewEvent>(&e, 1)); !ev) return ev.error();
+              marker = s->front().id;
+              return {};
+            },
+            [&] {
+              std::lock_guard lock(mu);
+              committed.push_back(marker);
+            });
+        if (!r.ok()) {
+          // Refused moves (a cycle) are conflicts; nothing else may fail.
+          EXPECT_EQ(r.error().code, core::code::kConflict) << r.error().to_string();
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_GT(committed.size(), 0u);
+  for (const auto& m : committed) {
+    auto agent = this->store_->get(kDefaultTenant, m);
+    ASSERT_TRUE(agent.ok()) << agent.error().to_string();
+    auto events = this->store_->list_events(kDefaultTenant, m, EventQuery{});
+    ASSERT_TRUE(events.ok());
+    EXPECT_EQ(events->items.size(), 1u);
+  }
+  EXPECT_EQ(*this->store_->count_agents(kDefaultTenant), static_cast<int64_t>(ids.size() + committed.size()));
+  std::map<std::string, Agent> all;
+  AgentQuery q;
+  q.limit = 1000;
+  auto page = this->store_->list(kDefaultTenant, q);
+  ASSERT_TRUE(page.ok()) << page.error().to_string();
+  for (auto& a : page->items) all[a.id] = a;
+  for (const auto& [id, a] : all) {
+    std::string at = id, path = all[at].label;
+    for (int depth = 0; all[at].parent_id; ++depth) {
+      ASSERT_LT(depth, 12) << "cycle through " << id;
+      at = *all[at].parent_id;
+      path = all[at].label + "." + path;
+    }
+    EXPECT_EQ(a.path, path);
+  }
+}
+
+// Detections and their responses, written in a transaction, read back.
+TYPED_TEST(StoreTest, DetectionsAndResponsesReadBack) {
+  Agent a = this->spawn("a");
+  Agent b = this->spawn("b");
+  std::vector<Detection> ds;
+  for (int i = 0; i < 5; ++i) {
+    Detection d;
+    d.id = core::new_uuid();
+    d.tenant_id = kDefaultTenant;
+    d.agent_id = i < 3 ? a.id : b.id;
+    d.technique = i == 0 ? "T1055" : i == 1 ? "T1055.001" : "T1490";
+    d.tactic = "defense-evasion";
+    d.rules = {"rule-" + std::to_string(i), "other"};
+    d.event = core::Value::object();
+    d.event.set("n", static_cast<int64_t>(i));
+    d.ts_ms = 1000 + i;
+    ds.push_back(std::move(d));
+  }
+  ASSERT_TRUE(this->store_->transact(kDefaultTenant, [&](Transaction& tx) { return tx.add_detections(ds); }).ok());
+  auto got = this->store_->get_detection(kDefaultTenant, ds[1].id);
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  EXPECT_EQ(got->technique, "T1055.001");
+  EXPECT_EQ(got->rules, (std::vector<std::string>{"rule-1", "other"}));
+  EXPECT_EQ(core::to_json(got->event), "{\"n\":1}");
+  EXPECT_EQ(got->ts_ms, 1001);
+  EXPECT_FALSE(got->counter_agent_id.has_value());
+  EXPECT_EQ(this->store_->get_detection(kDefaultTenant, "not-an-id").error().code, core::code::kNotFound);
+
+  auto ids_of = [](const storage::Page<Detection>& page) {
+    std::vector<std::string> out;
+    for (const auto& d : page.items) out.push_back(d.id);
+    return out;
+  };
+  DetectionQuery q;
+  EXPECT_EQ(ids_of(*this->store_->list_detections(kDefaultTenant, q)),
+            (std::vector<std::string>{ds[4].id, ds[3].id, ds[2].id, ds[1].id, ds[0].id}));
+  q.technique = "T1055";  // and its sub-techniques
+  EXPECT_EQ(ids_of(*this->store_->list_detections(kDefaultTenant, q)),
+            (std::vector<std::string>{ds[1].id, ds[0].id}));
+  q = DetectionQuery{};
+  q.agent_id = b.id;
+  EXPECT_EQ(ids_of(*this->store_->list_detections(kDefaultTenant, q)),
+            (std::vector<std::string>{ds[4].id, ds[3].id}));
+  q = DetectionQuery{};
+  q.since_ms = 1001;
+  q.until_ms = 1003;
+  EXPECT_EQ(ids_of(*this->store_->list_detections(kDefaultTenant, q)),
+            (std::vector<std::string>{ds[2].id, ds[1].id}));
+  q = DetectionQuery{};
+  q.limit = 2;
+  std::vector<std::string> paged;
+  for (int pages = 0; pages < 5; ++pages) {
+    auto page = this->store_->list_detections(kDefaultTenant, q);
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    for (auto& id : ids_of(*page)) paged.push_back(id);
+    if (!page->next_cursor) break;
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(paged, (std::vector<std::string>{ds[4].id, ds[3].id, ds[2].id, ds[1].id, ds[0].id}));
+  q = DetectionQuery{};
+  q.cursor = "x";
+  EXPECT_EQ(this->store_->list_detections(kDefaultTenant, q).error().code, core::code::kInvalidArgument);
+
+  // A response to ds[2]: its counter-agent (spawned in the same transaction),
+  // containments (one already over), evidence, actions; and a decision.
+  std::string counter_id;
+  auto r = this->store_->transact(kDefaultTenant, [&](Transaction& tx) -> core::Status {
+    NewAgent n;
+    n.label = "counter";
+    n.parent_id = a.id;
+    auto s = tx.spawn(std::span<const NewAgent>(&n, 1));
+    if (!s) return s.error();
+    counter_id = s->front().id;
+    ResponseRecord rec;
+    rec.counter_agent = {counter_id, kDefaultTenant, a.id, "T1490", ds[2].id, "img", "quarantine",
+                         core::Value::object(), 5000};
+    rec.containments.push_back({kDefaultTenant, a.id, "quarantine", counter_id, "T1490", 5000, 9000});
+    rec.containments.push_back({kDefaultTenant, a.id, "deny:egress", counter_id, "T1490", 5000, 6000});
+    core::Value snapshot = core::Value::object();
+    snapshot.set("agent", a.id);
+    rec.evidence.push_back({core::new_uuid(), kDefaultTenant, a.id, ds[2].id, counter_id, snapshot, 5001});
+    rec.actions.push_back({kDefaultTenant, counter_id, a.id, ds[2].id, "block-dns", "done", core::Value::object(), 5002});
+    rec.actions.push_back({kDefaultTenant, counter_id, a.id, ds[2].id, "kill-process", "failed",
+                           core::Value::object(), 5003});
+    if (auto st = tx.record_response(rec); !st) return st;
+    return tx.add_decision({kDefaultTenant, a.id, "telemetry", "deny", "deny:egress by " + counter_id, 5004});
+  });
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(this->store_->get_detection(kDefaultTenant, ds[2].id)->counter_agent_id, counter_id);
+  auto counters = this->store_->counter_agents(kDefaultTenant, a.id);
+  ASSERT_TRUE(counters.ok());
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].id, counter_id);
+  EXPECT_EQ((*counters)[0].detection_id, ds[2].id);
+  EXPECT_EQ((*counters)[0].created_at_ms, 5000);
+  auto actions = this->store_->actions(kDefaultTenant, ds[2].id);
+  ASSERT_EQ(actions->size(), 2u);
+  EXPECT_EQ((*actions)[0].action, "block-dns");
+  EXPECT_EQ((*actions)[1].status, "failed");
+  EXPECT_EQ((*actions)[1].ts_ms, 5003);
+  auto evidence = this->store_->evidence(kDefaultTenant, a.id);
+  ASSERT_EQ(evidence->size(), 1u);
+  EXPECT_EQ(core::to_json((*evidence)[0].snapshot), "{\"agent\":\"" + a.id + "\"}");
+  auto decisions = this->store_->decisions(kDefaultTenant, a.id);
+  ASSERT_EQ(decisions->size(), 1u);
+  EXPECT_EQ((*decisions)[0].subject, "telemetry");
+  EXPECT_EQ((*decisions)[0].ts_ms, 5004);
+  auto active = this->store_->active_containments(7000);
+  ASSERT_TRUE(active.ok()) << active.error().to_string();
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].kind, "quarantine");
+  EXPECT_EQ((*active)[0].until_ms, 9000);
+  EXPECT_EQ(this->store_->active_containments(5500)->size(), 2u);
+  // Another tenant's containments are every tenant's business at start-up.
+  ASSERT_TRUE(this->store_->create_tenant("blue", "").ok());
+  NewAgent n;
+  n.label = "blue-agent";
+  std::string blue_agent = this->store_->spawn("blue", std::span<const NewAgent>(&n, 1))->front().id;
+  Detection bd;
+  bd.id = core::new_uuid();
+  bd.tenant_id = "blue";
+  bd.agent_id = blue_agent;
+  bd.technique = "T1490";
+  bd.event = core::Value::object();
+  ASSERT_TRUE(this->store_->transact("blue", [&](Transaction& tx) -> core::Status {
+    if (auto st = tx.add_detections({bd}); !st) return st;
+    ResponseRecord rec;
+    rec.counter_agent = {core::new_uuid(), "blue", blue_agent, "T1490", bd.id, "img", "q", core::Value::object(), 1};
+    rec.containments.push_back({"blue", blue_agent, "quarantine", rec.counter_agent.id, "T1490", 1, 8000});
+    return tx.record_response(rec);
+  }).ok());
+  EXPECT_EQ(this->store_->active_containments(7000)->size(), 2u);
+  EXPECT_TRUE(this->store_->counter_agents(kDefaultTenant, blue_agent)->empty());
+  // Linking an unknown detection fails, and leaves nothing.
+  auto bad = this->store_->transact(kDefaultTenant, [&](Transaction& tx) {
+    return tx.set_counter_agent(core::new_uuid(), counter_id);
+  });
+  EXPECT_EQ(bad.ok() ? "" : bad.error().code, core::code::kNotFound);
 }
 
 // Tenants: a call never reads or writes another tenant's rows.
@@ -354,8 +568,7 @@ TYPED_TEST(StoreTest, TenantsNeverSeeEachOther) {
   NewEvent e;
   EXPECT_FALSE(this->store_->append_events(kDefaultTenant, their_id, std::span<const NewEvent>(&e, 1)).ok());
   EXPECT_EQ(this->store_->count_agents("blue").value(), 1);
-  // Detections (not on PostgreSQL yet) and policies too.
-  if constexpr (!std::is_same_v<TypeParam, PostgresBackend>) {
+  // Detections and policies too.
   Detection d;
   d.id = core::new_uuid();
   d.tenant_id = "blue";
@@ -368,7 +581,6 @@ TYPED_TEST(StoreTest, TenantsNeverSeeEachOther) {
   EXPECT_EQ(this->store_->list_detections("blue", DetectionQuery{})->items.size(), 1u);
   // A row of one tenant cannot be written in another's transaction.
   EXPECT_FALSE(this->store_->transact(kDefaultTenant, [&](Transaction& tx) { return tx.add_detections({d}); }).ok());
-  }
   ASSERT_TRUE(this->store_->put_policy("blue", {"p.rego", "package p"}).ok());
   EXPECT_TRUE(this->store_->list_policies(kDefaultTenant)->empty());
   EXPECT_EQ(this->store_->list_policies("blue")->size(), 1u);

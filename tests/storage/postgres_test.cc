@@ -56,6 +56,24 @@ TEST_F(PostgresTest, RowLevelSecurityHidesOtherTenantsFromTheAppRole) {
     ASSERT_TRUE(store->append_events(tenant, agent.id, events).ok());
     ASSERT_TRUE(store->put_policy(tenant, {std::string(tenant) + ".rego", "package x"}).ok());
     ASSERT_TRUE(store->put_policy_data(tenant, "{}").ok());
+    // A detection and its whole response, as the detector writes them.
+    Detection d;
+    d.id = core::new_uuid();
+    d.tenant_id = tenant;
+    d.agent_id = agent.id;
+    d.technique = "T1490";
+    d.event = core::Value::object();
+    ASSERT_TRUE(store->transact(tenant, [&](Transaction& tx) -> core::Status {
+      if (auto st = tx.add_detections({d}); !st) return st;
+      std::string counter = core::new_uuid();
+      ResponseRecord r;
+      r.counter_agent = {counter, tenant, agent.id, "T1490", d.id, "img", "quarantine", core::Value::object(), 1};
+      r.containments.push_back({tenant, agent.id, "quarantine", counter, "T1490", 1, 4102444800000});
+      r.evidence.push_back({core::new_uuid(), tenant, agent.id, d.id, counter, core::Value::object(), 2});
+      r.actions.push_back({tenant, counter, agent.id, d.id, "block-dns", "done", core::Value::object(), 3});
+      if (auto st = tx.record_response(r); !st) return st;
+      return tx.add_decision({tenant, agent.id, "telemetry", "deny", "test", 4});
+    }).ok());
   }
   // genesisd's role is neither superuser, BYPASSRLS nor the tables' owner.
   EXPECT_EQ(owner_sql("SET ROLE genesis_app; SELECT rolsuper, rolbypassrls, "
@@ -67,14 +85,30 @@ TEST_F(PostgresTest, RowLevelSecurityHidesOtherTenantsFromTheAppRole) {
       "SELECT 'agent', tenant_id, label FROM agent;"
       "SELECT 'event', tenant_id, count(*) FROM cognition_event GROUP BY tenant_id;"
       "SELECT 'policy', tenant_id, id FROM policy_module;"
-      "SELECT 'data', tenant_id FROM policy_data; COMMIT;");
+      "SELECT 'data', tenant_id FROM policy_data;"
+      "SELECT 'detection', tenant_id, counter_agent_id IS NOT NULL FROM detection;"
+      "SELECT 'counter_agent', tenant_id FROM counter_agent;"
+      "SELECT 'containment', tenant_id FROM containment;"
+      "SELECT 'evidence', tenant_id FROM evidence;"
+      "SELECT 'action', tenant_id FROM response_action;"
+      "SELECT 'decision', tenant_id FROM egress_decision; COMMIT;");
   EXPECT_EQ(as_a,
-            "agent|tenant-a|alpha\nevent|tenant-a|3\npolicy|tenant-a|tenant-a.rego\ndata|tenant-a\n");
+            "agent|tenant-a|alpha\nevent|tenant-a|3\npolicy|tenant-a|tenant-a.rego\ndata|tenant-a\n"
+            "detection|tenant-a|t\ncounter_agent|tenant-a\ncontainment|tenant-a\nevidence|tenant-a\n"
+            "action|tenant-a\ndecision|tenant-a\n");
+  // Both tenants' rows are there: the superuser, whom row-level security
+  // does not hold, counts two tenants.
+  EXPECT_EQ(PgCluster::shared().psql(db_, "postgres", "SELECT count(DISTINCT tenant_id) FROM detection;"), "2\n");
   // No tenant set: nothing at all.
   EXPECT_EQ(owner_sql("SET ROLE genesis_app; SELECT count(*) FROM agent;"), "0\n");
+  EXPECT_EQ(owner_sql("SET ROLE genesis_app; SELECT count(*) FROM detection;"), "0\n");
   // Tenant A cannot write a row of tenant B either.
   EXPECT_THROW(owner_sql("SET ROLE genesis_app; BEGIN; SET LOCAL app.tenant_id = 'tenant-a';"
                          "UPDATE agent SET tenant_id = 'tenant-b'; COMMIT;"),
+               std::runtime_error);
+  EXPECT_THROW(owner_sql("SET ROLE genesis_app; BEGIN; SET LOCAL app.tenant_id = 'tenant-a';"
+                         "INSERT INTO egress_decision (tenant_id, agent_id, subject, decision, reason, ts) "
+                         "VALUES ('tenant-b', gen_random_uuid(), 's', 'deny', 'r', now()); COMMIT;"),
                std::runtime_error);
   // The owner is held to the policies too (FORCE ROW LEVEL SECURITY).
   EXPECT_EQ(owner_sql("SELECT count(*) FROM agent;"), "0\n");
@@ -101,7 +135,8 @@ TEST_F(PostgresTest, SchemaIsThePlansOne) {
             "agent_emotion:gin\nagent_spawn_tree:gist\ncognition_agent_ts:btree\n");
   EXPECT_EQ(owner_sql("SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity "
                       "ORDER BY relname;"),
-            "agent\ncognition_event\npolicy_data\npolicy_module\n");
+            "agent\ncognition_event\ncontainment\ncounter_agent\ndetection\negress_decision\nevidence\n"
+            "policy_data\npolicy_module\nresponse_action\n");
 }
 
 TEST_F(PostgresTest, ASchemaNewerThanTheBinaryIsRefused) {
