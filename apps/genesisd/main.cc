@@ -66,13 +66,6 @@ int main(int argc, char** argv) {
   }
   auto store = storage::open_store(cfg.store);
   if (!store) return fail("open store", store.error());
-  // The detector's records and its one-transaction responses (Store::transact)
-  // exist on SQLite only so far: on PostgreSQL genesisd serves everything else.
-  const bool with_detector = !storage::is_postgres_url(cfg.store);
-  if (!with_detector)
-    std::fprintf(stderr,
-                 "genesisd: note: telemetry, detections and counter-agents are not available on "
-                 "PostgreSQL yet (their tables are SQLite-only); /v1/telemetry is not served\n");
 
   // 3. The event bus and the registry that publishes on it.
   mesh::EventBus bus;
@@ -125,7 +118,6 @@ int main(int argc, char** argv) {
   // 4b. The detector: its records in the same store, catalogue, playbooks,
   // mapping policies; then its routes (after the mesh messages it gates).
   std::unique_ptr<detect::Detector> detector;
-  if (with_detector) {
   detect::DetectorOptions dopts;
   dopts.catalogue_path = cfg.attack_catalogue;
   dopts.playbook_dir = cfg.playbooks;
@@ -153,7 +145,6 @@ int main(int argc, char** argv) {
                  s.error().message.c_str());
   }
   server::add_attack_routes(router, *detector, **policy_modules);
-  }
 #endif
 
   if (print_api) {

@@ -258,8 +258,7 @@ TEST_F(ApiTest, EventTimesAreValidatedStrictly) {
   refused("POST", "/v1/agents/" + a + "/events", R"({"type":"plan","payload":{},"ts":"2026-01-01T25:00:00Z"})", 400,
           "invalid_argument");
   refused("GET", "/v1/agents/" + a + "/events?since=2026-04-31T00:00:00Z", "", 400, "invalid_argument");
-  if (!testing::store_is_postgres())  // no detector on PostgreSQL yet
-    refused("GET", "/v1/detections?until=2026-13-01T00:00:00Z", "", 400, "invalid_argument");
+  refused("GET", "/v1/detections?until=2026-13-01T00:00:00Z", "", 400, "invalid_argument");
   Value e = ok("POST", "/v1/agents/" + a + "/events", R"({"type":"plan","payload":{},"ts":"2024-02-29T12:00:00+02:00"})",
                201);
   EXPECT_EQ(core::to_json(e).find("2024-02-29T10:00:00.000Z") != std::string::npos, true) << core::to_json(e);
@@ -309,8 +308,7 @@ TEST_F(ApiTest, TenantsNeverSeeEachOther) {
           R"({"cpu_usage":0.1,"memory_usage":0.1,"error_rate":0,"task_count":1,"uptime_ms":1000,"success_rate":1})", 404,
           "not_found");
   refused("GET", "/v1/agents/" + theirs + "/emotion", "", 404, "not_found");
-  // Detections (no detector on PostgreSQL yet).
-  if (!testing::store_is_postgres()) {
+  // Detections.
   std::string attack = R"({"agent_id":")" + theirs +
                        R"(","telemetry":{"event":"process.start","process":{"executable":"C:\\Windows\\System32\\vssadmin.exe","command_line":"vssadmin delete shadows /all /quiet"}}})";
   auto det = b.request("POST", "/v1/telemetry", attack);
@@ -320,7 +318,6 @@ TEST_F(ApiTest, TenantsNeverSeeEachOther) {
   EXPECT_TRUE(my_dets.find("detections")->as_array().empty());
   EXPECT_EQ(b.get("/v1/detections?agent=" + theirs)->json()->find("detections")->as_array().size(), 1u);
   refused("POST", "/v1/telemetry", attack, 404, "not_found");  // B's agent is unknown to A
-  }
   // Policies: each tenant has its own set (modules and data); the ATT&CK mapping
   // (the shipped package mitre) is the daemon's and only the default tenant changes it.
   auto put = b.request("PUT", "/v1/policies/tenant_b_only.rego",

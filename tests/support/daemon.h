@@ -37,8 +37,7 @@ inline std::filesystem::path make_temp_dir(const std::string& prefix) {
 class Daemon {
  public:
   // Starts genesisd on a store in `dir` (a fresh temp dir when empty): SQLite
-  // there, or the store at `store_url` (postgresql://...; genesisd then runs
-  // without the detector, whose tables are SQLite-only so far).
+  // there, or the store at `store_url` (postgresql://...).
   explicit Daemon(std::filesystem::path dir = {}, std::vector<std::string> extra_args = {},
                   std::string store_url = {}) {
     dir_ = dir.empty() ? make_temp_dir("genesisd") : dir;
