@@ -3,6 +3,8 @@
 //   BM_TelemetryToCounterAgent: 10,000 attacks, each on a fresh agent; latency from
 //     Detector::ingest (telemetry accepted) to the counter_agent.spawn broadcast
 //     (counter-agent durable in the registry). Target p99 < 10 ms (seed: < 500 ms).
+//   BM_TelemetryToCounterAgentConcurrent[Postgres]: the same sent by 8 sensors at
+//     once, on SQLite and on a throw-away PostgreSQL cluster.
 //   BM_Evaluate: the evaluate stage alone on a realistic mix (1 attack in 8 events);
 //     events/s. Target >= 100,000 events/s on 2 cores.
 //   BM_IngestBenign: decode + validate + agent lookup + evaluate on NDJSON batches of
@@ -29,11 +31,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using core::Value;
 
+// The store of a fixture: SQLite in its temp dir, or a new database of one
+// throw-away PostgreSQL cluster that this binary starts (stopped at exit).
+std::unique_ptr<registry::Store> open_bench_store(const std::filesystem::path& dir, bool postgres) {
+  if (!postgres) return registry::open_sqlite_store((dir / "bench.db").string()).value();
+  static auto cluster = testing::PgCluster::start_private();
+  if (auto why = cluster->unavailable()) {
+    std::fprintf(stderr, "%s\n", why->c_str());
+    std::abort();
+  }
+  return storage::open_store(cluster->new_database()).value();
+}
+
 struct Fixture {
+  explicit Fixture(bool postgres = false) : store(open_bench_store(dir, postgres)) {}
   std::filesystem::path dir = genesis::testing::make_temp_dir("detect-bench");
   mesh::EventBus bus;
-  std::unique_ptr<registry::Store> store =
-      registry::open_sqlite_store((dir / "bench.db").string()).value();
+  std::unique_ptr<registry::Store> store;
   registry::Registry reg{*store, bus};
   std::unique_ptr<Detector> detector = Detector::create(reg, nullptr).value();
   ~Fixture() {
@@ -120,10 +134,13 @@ BENCHMARK(BM_TelemetryToCounterAgent)->Arg(10000)->Iterations(1)->Unit(benchmark
 
 // The same 10,000 attacks sent by 8 sensors at once (each its own thread and
 // agents): the response stage must not serialize the fleet behind one fsync.
+// The Postgres variant: the same on a PostgreSQL store (one SERIALIZABLE
+// transaction per response, Store::transact).
+template <bool kPostgres>
 void BM_TelemetryToCounterAgentConcurrent(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const size_t senders = static_cast<size_t>(state.range(1));
-  Fixture f;
+  Fixture f(kPostgres);
   std::vector<std::string> agents = f.spawn_agents(n);
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < n; ++i) index[agents[i]] = i;
@@ -159,7 +176,14 @@ void BM_TelemetryToCounterAgentConcurrent(benchmark::State& state) {
   report_latencies(state, latencies_us, failures == 0 && latencies_us.size() == n);
   state.counters["attacks/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_TelemetryToCounterAgentConcurrent)
+BENCHMARK(BM_TelemetryToCounterAgentConcurrent<false>)
+    ->Name("BM_TelemetryToCounterAgentConcurrent")
+    ->Args({10000, 8})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_TelemetryToCounterAgentConcurrent<true>)
+    ->Name("BM_TelemetryToCounterAgentConcurrentPostgres")
     ->Args({10000, 8})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
