@@ -1331,8 +1331,7 @@ core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, 
   Errors errs;
 
   // 0. Rego v1's module checks (strict.h): duplicate imports, input/data shadowed
-  for (const auto& m : c->modules)
-    if (rego_v1_checked(*m, options.strict)) module_checks(*m, errs);
+  for (const auto& m : c->modules) module_checks(*m, rego_v1_checked(*m, options.strict), errs);
   if (!errs.empty()) {
     core::Error first = errs.front();
     if (all_errors) *all_errors = std::move(errs);
@@ -1368,8 +1367,9 @@ core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, 
   if (errs.empty()) check_recursion(*c, errs);
   // 5. types: built-in argument types and unification of known types (typecheck.h)
   if (errs.empty()) {
+    c->rule_types = infer_rule_types(*c);
     for (const auto& m : c->modules)
-      for (const auto& r : m->rules) typecheck_rule(*r, errs);
+      for (const auto& r : m->rules) typecheck_rule(*r, &c->rule_types, errs);
   }
   // Deprecated built-ins (Rego v1 always, v0 in strict mode), then OPA's
   // strict mode proper (strict.h), and imports nothing refers to.
@@ -1415,7 +1415,7 @@ core::Result<CompiledQuery> compile_query(const Compiled& policy, BodyPtr body, 
   res.resolve_body(*body, &top, {});
   Safety safety(res.slot_names(), errs, [&](const std::string& n) { return res.new_slot(n, nullptr); });
   safety.reorder(*body, {}, {});
-  if (errs.empty()) typecheck_body(*body, res.num_slots(), errs);
+  if (errs.empty()) typecheck_body(*body, res.num_slots(), &policy.rule_types, errs);
   if (!errs.empty()) return errs.front();
   CompiledQuery q;
   q.body = body;

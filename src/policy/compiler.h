@@ -24,6 +24,7 @@
 
 #include "core/result.h"
 #include "policy/ast.h"
+#include "policy/typecheck.h"
 
 namespace genesis::policy {
 
@@ -54,6 +55,7 @@ struct Compiled {
   std::vector<ModulePtr> modules;
   std::unique_ptr<Node> root;
   std::vector<Node*> nodes;  // by id
+  RuleTypes rule_types;      // complete rules' value types (typecheck.h), for queries too
   const Node* find(const std::vector<std::string>& path) const;
 };
 

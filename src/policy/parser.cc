@@ -210,10 +210,6 @@ class Parser {
     } else {
       rule->head_ref = head->items;
     }
-    if (rule->head_ref[0]->name == "data" || rule->head_ref[0]->name == "input") {
-      // `data` / `input` cannot be a rule name
-      fail("rule name conflicts with built-in root document", "", rule->loc);
-    }
     bool is_func = false;
     if (at(Tok::kLParen) && !cur().ws_before) {
       next();

@@ -4,7 +4,7 @@
 //
 // Rego v1 modules always; v0 modules in strict mode or with `import rego.v1`:
 //   import must not shadow import data.a          (duplicate import names)
-//   rules must not shadow input (use a different rule name)   (parser.cc)
+//   rules must not shadow input (use a different rule name)   (v0 too, unlike OPA)
 //   args must not shadow input (use a different variable name)
 //   variables must not shadow input (use a different variable name)
 //   deprecated built-in function calls in expression: re_match
@@ -166,7 +166,18 @@ bool rego_v1_checked(const Module& m, bool strict) {
   return false;
 }
 
-void module_checks(const Module& m, Errors& errs) {
+void module_checks(const Module& m, bool v1, Errors& errs) {
+  // OPA accepts a rule named input or data in a v0 module (which then cannot
+  // refer to that root document); we refuse it in every version rather than
+  // resolve the name two ways.
+  for (const auto& r : m.rules) {
+    const std::string& name = r->head_ref[0]->name;
+    if (name == "input" || name == "data")
+      errs.push_back(core::make_error("rego_compile_error",
+                                      "rules must not shadow " + name + " (use a different rule name)",
+                                      r->loc.to_string()));
+  }
+  if (!v1) return;
   std::map<std::string, const Import*> seen;
   for (const auto& i : m.imports) {
     auto [it, fresh] = seen.emplace(i.alias, &i);

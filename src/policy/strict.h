@@ -19,9 +19,10 @@ void strict_rule_checks(const Rule& head, Errors& errs);
 // Whether a module gets Rego v1's always-on checks: v1 modules, v0 modules
 // that import rego.v1, and every module in strict mode.
 bool rego_v1_checked(const Module& m, bool strict);
-// Duplicate import names and `input`/`data` shadowed by arguments or `:=`
-// (before names are resolved).
-void module_checks(const Module& m, Errors& errs);
+// Rules named input or data (every module); with `v1`, also duplicate import
+// names and `input`/`data` shadowed by arguments or `:=` (before names are
+// resolved).
+void module_checks(const Module& m, bool v1, Errors& errs);
 // Calls of built-ins OPA deprecated (after names are resolved).
 void deprecated_builtin_checks(const Rule& head, Errors& errs);
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "policy/builtins/builtins.h"
+#include "policy/compiler.h"
 
 namespace genesis::policy {
 namespace {
@@ -504,7 +505,8 @@ const std::map<std::string, TypePtr>& signatures() {
 
 class Checker {
  public:
-  Checker(int num_slots, std::vector<core::Error>& errs) : env_(static_cast<size_t>(std::max(num_slots, 0))), errs_(errs) {}
+  Checker(int num_slots, std::vector<core::Error>& errs, const RuleTypes* rules = nullptr)
+      : env_(static_cast<size_t>(std::max(num_slots, 0))), errs_(errs), rules_(rules) {}
 
   void body(Body& b) {
     for (auto& e : b) expr(e);
@@ -602,7 +604,7 @@ class Checker {
     for (const auto& w : e.with) {
       const Term& tg = *w.target;
       std::string root = tg.kind == TermKind::kVar ? tg.name : (tg.items.empty() ? "" : tg.items[0]->name);
-      if (root != "input" && root != "data") mocked = true;
+      if (root != "input") mocked = true;
       (void)type_of(*w.value);
     }
     if (mocked) return;
@@ -739,16 +741,30 @@ class Checker {
   TypePtr ref(const Term& t) {
     for (size_t i = 1; i < t.items.size(); ++i) (void)type_of(*t.items[i]);
     const Term& h = *t.items[0];
-    if (h.kind == TermKind::kVar && (h.global || h.slot < 0)) {
-      for (size_t i = 1; i < t.items.size(); ++i) bind_unknown(*t.items[i]);
-      return A();
-    }
-    // A literal, comprehension or call head is typed as OPA types the local
-    // variable it moves it into; errors in it name that generated variable,
-    // so they are left to OPA's own wording and not reported here.
-    bool report = h.kind == TermKind::kVar && !h.name.empty() && h.name[0] != '$';
-    TypePtr cur = type_of(h);
+    TypePtr cur;
     size_t i = 1;
+    bool report = true;
+    if (h.kind == TermKind::kVar && (h.global || h.slot < 0)) {
+      // Into data: a complete rule whose value type is known selects on from
+      // there (OPA's type env for rules); input and the rest are any.
+      const TypePtr* rule = nullptr;
+      if (rules_ && t.data_node && h.name == "data") {
+        auto it = rules_->find(t.data_node);
+        if (it != rules_->end()) rule = &it->second;
+      }
+      if (!rule) {
+        for (size_t k = 1; k < t.items.size(); ++k) bind_unknown(*t.items[k]);
+        return A();
+      }
+      cur = *rule;
+      i = 1 + static_cast<size_t>(t.data_ops);
+    } else {
+      // A literal, comprehension or call head is typed as OPA types the local
+      // variable it moves it into; errors in it name that generated variable,
+      // so they are left to OPA's own wording and not reported here.
+      report = h.kind == TermKind::kVar && !h.name.empty() && h.name[0] != '$';
+      cur = type_of(h);
+    }
     for (; i < t.items.size() && cur && cur->k != K::kAny; ++i) {
       const Term& op = *t.items[i];
       TypePtr keys = keys_of(cur);
@@ -784,7 +800,11 @@ class Checker {
       }
       cur = values_of(cur);
     }
-    for (; i < t.items.size(); ++i) bind_unknown(*t.items[i]);
+    if (i < t.items.size()) {
+      // Stopped at a value of unknown or any<...> type: the rest is any.
+      for (; i < t.items.size(); ++i) bind_unknown(*t.items[i]);
+      return A();
+    }
     return cur && !is_nil(cur) ? cur : A();
   }
 
@@ -923,6 +943,7 @@ class Checker {
 
   std::vector<TypePtr> env_;
   std::vector<core::Error>& errs_;
+  const RuleTypes* rules_;           // complete rules' value types, or null
   const Term* top_call_ = nullptr;   // the call that is the current expression
   std::set<const Term*> reported_;   // refs already reported (terms are typed more than once)
 };
@@ -975,9 +996,43 @@ const Type* builtin_signature(const std::string& name) {
   return it == table.end() ? nullptr : it->second.get();
 }
 
-void typecheck_rule(Rule& head, std::vector<core::Error>& errs) {
+RuleTypes infer_rule_types(const Compiled& compiled) {
+  RuleTypes out;
+  for (const Node* n : compiled.nodes) {
+    if (!n->has_rules || n->kind != RuleKind::kComplete || !n->children.empty()) continue;
+    std::vector<Rule*> heads = n->rules;
+    if (n->default_rule) heads.push_back(n->default_rule);
+    TypePtr t;
+    bool ok = true;
+    for (Rule* head : heads) {
+      for (Rule* r = head; r && ok; r = r->else_rule.get()) {
+        if (!r->keys.empty() || r->set_leaf) {
+          ok = false;
+          break;
+        }
+        // Refs to other rules are any here: one level of inference, enough
+        // for the values most rules have (literals, comprehensions, built-in
+        // results), and never more precise than OPA's.
+        std::vector<core::Error> ignored;
+        Checker c(r->num_slots, ignored);
+        c.body(r->body);
+        TypePtr v = r->value ? c.type_of(*r->value) : scalar(K::kBool);
+        if (!v || is_nil(v) || !ignored.empty()) {
+          ok = false;
+          break;
+        }
+        t = or_(t, v);
+      }
+      if (!ok) break;
+    }
+    if (ok && t) out[n] = t;
+  }
+  return out;
+}
+
+void typecheck_rule(Rule& head, const RuleTypes* rules, std::vector<core::Error>& errs) {
   for (Rule* r = &head; r; r = r->else_rule.get()) {
-    Checker c(r->num_slots, errs);
+    Checker c(r->num_slots, errs, rules);
     c.body(r->body);
     for (const auto& k : r->keys) (void)c.type_of(*k);
     if (r->key) (void)c.type_of(*r->key);
@@ -985,8 +1040,8 @@ void typecheck_rule(Rule& head, std::vector<core::Error>& errs) {
   }
 }
 
-void typecheck_body(Body& body, int num_slots, std::vector<core::Error>& errs) {
-  Checker c(num_slots, errs);
+void typecheck_body(Body& body, int num_slots, const RuleTypes* rules, std::vector<core::Error>& errs) {
+  Checker c(num_slots, errs, rules);
   c.body(body);
 }
 

@@ -26,6 +26,7 @@
 // Internal to src/policy.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +58,15 @@ TypePtr parse_type(const std::string& s);
 // The declared signature of a built-in, or null when it is not checked.
 const Type* builtin_signature(const std::string& name);
 
-// Checks the rule bodies of compiled modules (after the safety pass); appends errors.
-void typecheck_rule(Rule& head, std::vector<core::Error>& errs);
-void typecheck_body(Body& body, int num_slots, std::vector<core::Error>& errs);
+// The value types of complete rules, by rule-tree node (compiler.h's Node;
+// opaque here): refs into data that reach such a node select into its type.
+using RuleTypes = std::map<const void*, TypePtr>;
+struct Compiled;
+RuleTypes infer_rule_types(const Compiled& c);
+
+// Checks the rule bodies of compiled modules (after the safety pass), and
+// queries; appends errors. `rules` may be null (rules are then any).
+void typecheck_rule(Rule& head, const RuleTypes* rules, std::vector<core::Error>& errs);
+void typecheck_body(Body& body, int num_slots, const RuleTypes* rules, std::vector<core::Error>& errs);
 
 }  // namespace genesis::policy
