@@ -1,8 +1,10 @@
 #include "policy/compiler.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <set>
+#include <tuple>
 
 #include <yaml-cpp/yaml.h>
 
@@ -1319,6 +1321,22 @@ void build_index(Node* n) {
   idx.enabled = true;
 }
 
+// "file:row:col" -> (file, row, col); then the text, as OPA's Errors.Sort.
+void sort_by_location(Errors& errs) {
+  auto key = [](const core::Error& e) {
+    const std::string& w = e.where;
+    size_t c2 = w.rfind(':');
+    size_t c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : w.rfind(':', c2 - 1);
+    if (c1 == std::string::npos) return std::make_tuple(w, 0L, 0L);
+    return std::make_tuple(w.substr(0, c1), std::atol(w.c_str() + c1 + 1), std::atol(w.c_str() + c2 + 1));
+  };
+  std::stable_sort(errs.begin(), errs.end(), [&](const core::Error& a, const core::Error& b) {
+    auto ka = key(a), kb = key(b);
+    if (ka != kb) return ka < kb;
+    return a.to_string() < b.to_string();
+  });
+}
+
 }  // namespace
 
 core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, const CompileOptions& options,
@@ -1370,6 +1388,7 @@ core::Result<std::shared_ptr<Compiled>> compile(std::vector<ModulePtr> modules, 
     c->rule_types = infer_rule_types(*c);
     for (const auto& m : c->modules)
       for (const auto& r : m->rules) typecheck_rule(*r, &c->rule_types, errs);
+    sort_by_location(errs);  // OPA sorts the type checker's errors (Errors.Sort)
   }
   // Deprecated built-ins (Rego v1 always, v0 in strict mode), then OPA's
   // strict mode proper (strict.h), and imports nothing refers to.
