@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add_detect_commands(app, ctx);
   add_admin_commands(app, ctx);
   add_tenant_commands(app, ctx);
+  add_sigma_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
   dopts.catalogue_path = cfg.attack_catalogue;
   dopts.playbook_dir = cfg.playbooks;
   dopts.policy_dir = cfg.mitre_policies;
+  if (cfg.sigma_rules != "none") {
+    dopts.sigma_dir = cfg.sigma_rules.empty() ? detect::default_sigma_dir() : cfg.sigma_rules;
+  }
+  dopts.sigma_respond_levels = cfg.sigma_respond;
   std::unique_ptr<detect::AlertSink> alerts;
   if (!cfg.alert_webhook.empty()) alerts = std::make_unique<detect::WebhookSink>(cfg.alert_webhook);
   auto created = detect::Detector::create(reg, std::move(alerts), dopts);

@@ -174,6 +174,36 @@ std::string get_retention_tenants(const DaemonConfig& c) {
   return out;
 }
 
+// "none" (no Sigma), or an existing directory, or empty (the shipped rules).
+std::optional<std::string> set_sigma_rules(DaemonConfig& c, const std::string& v) {
+  std::error_code ec;
+  if (!v.empty() && v != "none" && !fs::is_directory(v, ec))
+    return "no such directory: " + quoted(v) + " (none: no Sigma rules)";
+  c.sigma_rules = v;
+  return std::nullopt;
+}
+
+// Comma-separated Sigma levels; empty: no Sigma rule responds (all are recorded only).
+std::optional<std::string> set_sigma_respond(DaemonConfig& c, const std::string& v) {
+  static const std::set<std::string> kLevels = {"informational", "low", "medium", "high", "critical"};
+  std::vector<std::string> levels;
+  size_t start = 0;
+  while (start <= v.size() && !v.empty()) {
+    size_t comma = v.find(',', start);
+    std::string level = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    level.erase(0, level.find_first_not_of(' '));
+    level.erase(level.find_last_not_of(' ') + 1);
+    if (!kLevels.count(level))
+      return "must be Sigma levels separated by commas (informational, low, medium, high, critical), got " +
+             quoted(v);
+    levels.push_back(level);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  c.sigma_respond = std::move(levels);
+  return std::nullopt;
+}
+
 Getter str(std::string DaemonConfig::*field) {
   return [field](const DaemonConfig& c) { return c.*field; };
 }
@@ -217,6 +247,18 @@ const std::vector<Key>& table() {
     k.push_back(key("alert_webhook", "http URL", "(none)",
                     "http://host:port/path that the alert-soc goal POSTs detections to.",
                     checked(&C::alert_webhook, check_webhook), str(&C::alert_webhook)));
+    k.push_back(key("sigma_rules", "directory or none", "(shipped)",
+                    "Sigma rule directory run beside the ATT&CK mapping; empty: the shipped "
+                    "share/sigma/rules; none: no Sigma.",
+                    set_sigma_rules, str(&C::sigma_rules)));
+    k.push_back(key("sigma_respond", "Sigma levels", "high,critical",
+                    "Levels whose Sigma matches raise a counter-agent (comma-separated); lower "
+                    "ones are recorded only; empty: none respond.",
+                    set_sigma_respond, [](const C& c) {
+                      std::string out;
+                      for (const auto& l : c.sigma_respond) out += (out.empty() ? "" : ",") + l;
+                      return out;
+                    }));
     k.push_back(key("tls.cert", "file", "(none)",
                     "PEM certificate (chain) for HTTPS and WSS; with tls.key, plain HTTP is off. "
                     "Reloaded on SIGHUP.",

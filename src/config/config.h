@@ -46,6 +46,8 @@ struct DaemonConfig {
   std::string playbooks;                         // empty: the shipped playbooks/
   std::string mitre_policies;                    // empty: the shipped policies/mitre/
   std::string alert_webhook;                     // http://host:port/path; empty: none
+  std::string sigma_rules;                       // empty: the shipped share/sigma/rules; "none": no Sigma
+  std::vector<std::string> sigma_respond = {"high", "critical"};  // Sigma levels that respond
   std::string tls_cert;  // tls.cert: PEM certificate chain; with tls_key, HTTPS/WSS only
   std::string tls_key;   // tls.key: PEM private key
   // retention.*: maximum age in milliseconds per data kind; 0 keeps forever.

@@ -1,6 +1,7 @@
 #include "detect/detector.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "client/client.h"
 #include "policy/policy.h"
@@ -200,6 +201,23 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
   auto set = PolicySet::build(d->shipped_policies_);
   if (!set.ok()) return set.error();
   d->policies_ = std::move(*set);
+  if (!d->options_.sigma_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(d->options_.sigma_dir, ec)) {
+      return core::make_error(code::kNotFound, "no Sigma rule directory at " + d->options_.sigma_dir);
+    }
+    // Parsing thousands of YAML rules takes a second or more: the daemon starts
+    // meanwhile, and evaluation waits for them (sigma()).
+    d->sigma_loading_ = true;
+    Detector* self = d.get();
+    d->sigma_loader_ = std::jthread([self] {
+      auto loaded = SigmaStage::load(self->options_.sigma_dir, self->options_.sigma_respond_levels);
+      std::lock_guard lock(self->sigma_mu_);
+      if (loaded.ok()) self->sigma_ = std::move(*loaded);
+      self->sigma_loading_ = false;
+      self->sigma_cv_.notify_all();
+    });
+  }
   auto active = registry.store().active_containments(d->now());
   if (!active.ok()) return active.error();
   for (const auto& c : *active) {
@@ -225,6 +243,12 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
 }
 
 int64_t Detector::now() const { return options_.now_ms ? options_.now_ms() : core::now_ms(); }
+
+std::shared_ptr<const SigmaStage> Detector::sigma() const {
+  std::unique_lock lock(sigma_mu_);
+  sigma_cv_.wait(lock, [this] { return !sigma_loading_; });
+  return sigma_;
+}
 
 std::shared_ptr<const PolicySet> Detector::policy_set() const {
   std::lock_guard lock(policy_mu_);
@@ -272,6 +296,17 @@ IngestResult Detector::ingest(const std::string& tenant, std::string_view body) 
   }
   std::sort(out.rejected.begin(), out.rejected.end(),
             [](const LineError& a, const LineError& b) { return a.line < b.line; });
+  return out;
+}
+
+IngestResult Detector::ingest(const std::string& tenant, std::string_view body,
+                             ingest::Format format, const std::string& agent_id) {
+  IngestResult out;
+  Batch batch = ingest::decode(body, format, agent_id);  // decode + normalise + validate
+  out.rejected = std::move(batch.errors);
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    run_event(tenant, batch.lines[i], batch.events[i], out);
+  }
   return out;
 }
 
@@ -345,13 +380,29 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
     out.response_errors.push_back(std::move(e));
     return;
   }
-  if (hits->empty()) return;
-  // One detection per technique, its rules together.
+  std::vector<SigmaFinding> sigma_hits;
+  if (auto sigma_set = sigma()) sigma_hits = sigma_set->evaluate(telemetry, catalogue_);
+  if (hits->empty() && sigma_hits.empty()) return;
+  // record: one detection per technique, its rules together. Rego's techniques always
+  // respond; Sigma's only when a matching rule's level says so.
   std::map<std::string, std::pair<std::string, std::vector<std::string>>> by_technique;
+  std::set<std::string> responding;
+  std::map<std::string, Value> sigma_info;
   for (const Hit& h : *hits) {
     auto& slot = by_technique[h.technique];
     if (slot.first.empty()) slot.first = h.tactic;
     if (!h.rule.empty()) slot.second.push_back(h.rule);
+    responding.insert(h.technique);
+  }
+  for (SigmaFinding& f : sigma_hits) {
+    auto& slot = by_technique[f.technique];
+    if (slot.first.empty()) slot.first = f.tactic;
+    if (std::find(slot.second.begin(), slot.second.end(), f.rule) == slot.second.end()) {
+      slot.second.push_back(f.rule);
+    }
+    if (f.respond) responding.insert(f.technique);
+    auto& info = sigma_info.try_emplace(f.technique, Value::array()).first->second;
+    info.push_back(std::move(f.info));
   }
   std::vector<Detection> detections;
   std::set<std::string> keys;  // (tenant, agent, technique) of the playbooks that answer
@@ -372,7 +423,9 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
     d.rules = std::move(tr.second);
     d.event = event;
     d.ts_ms = ts;
-    if (auto pb = playbook(technique)) keys.insert(tenant + '\x1f' + agent_id + '\x1f' + pb->technique);
+    if (auto it = sigma_info.find(technique); it != sigma_info.end()) d.sigma = std::move(it->second);
+    if (responding.count(technique))
+      if (auto pb = playbook(technique)) keys.insert(tenant + '\x1f' + agent_id + '\x1f' + pb->technique);
     detections.push_back(std::move(d));
   }
   // record -> respond -> broadcast as one transaction: the detections, every
@@ -389,7 +442,7 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
         if (auto st = u.tables().add_detections(ds); !st) return st;
         for (Detection& d : ds) {
           u.publish("detection", d.to_json());  // broadcast
-          respond(u, d, responses, attempt);
+          if (responding.count(d.technique)) respond(u, d, responses, attempt);
           attempt.detections.push_back(std::move(d));
         }
         return {};

@@ -4,7 +4,8 @@
 //   decode    NDJSON / JSON body -> events                 (telemetry.h)
 //   validate  schema, known live agent                      (telemetry.h, registry)
 //   gate      egress telemetry of an egress-denied agent -> "deny" decision, stops here
-//   evaluate  data.mitre.detections on the event            (evaluator.h)
+//   evaluate  data.mitre.detections on the event            (evaluator.h), and the
+//             Sigma rules beside it                          (sigma_stage.h)
 //   record    one detection per technique found
 //   respond   playbook -> counter-agent child of the agent (at most one live per
 //             agent and technique) -> its goals carried out
@@ -49,7 +50,9 @@
 #include "core/value.h"
 #include "detect/catalogue.h"
 #include "detect/evaluator.h"
+#include "detect/ingest/ingest.h"
 #include "detect/playbook.h"
+#include "detect/sigma_stage.h"
 #include "detect/store.h"
 #include "detect/telemetry.h"
 #include "mesh/mesh.h"
@@ -93,6 +96,11 @@ struct DetectorOptions {
   std::string policy_dir;      // empty: default_policy_dir()
   size_t evidence_events = 20;  // cognition events kept by forensic-dump
   std::function<int64_t()> now_ms;  // injected clock; empty: the wall clock
+  // Sigma rules run beside the Rego mapping; empty: none (genesisd passes the shipped
+  // share/sigma/rules). A detection found only by Sigma raises a counter-agent when a
+  // matching rule's level is one of these; otherwise it is recorded only.
+  std::string sigma_dir;
+  std::vector<std::string> sigma_respond_levels = {"high", "critical"};
 };
 
 // What one ingest call did, line by line.
@@ -125,6 +133,10 @@ class Detector {
 
   // decode -> ... -> broadcast for a request body (one JSON event or NDJSON).
   IngestResult ingest(const std::string& tenant, std::string_view body);
+  // The same for a body in a sensor's own format (ingest/ingest.h); `agent_id` names the
+  // agent for formats that do not carry one.
+  IngestResult ingest(const std::string& tenant, std::string_view body, ingest::Format format,
+                      const std::string& agent_id);
   // The same for one already-parsed event (the mesh `telemetry` message).
   IngestResult ingest_value(const std::string& tenant, const core::Value& event);
 
@@ -164,6 +176,9 @@ class Detector {
 
   // Where detections and responses are kept: the registry's store.
   storage::Store& store() { return registry_.store(); }
+  // The Sigma rules in force (null when none). genesisd's start does not wait for the
+  // corpus to load; evaluation does: until the rules are in, telemetry waits here.
+  std::shared_ptr<const SigmaStage> sigma() const;
 
  private:
   Detector(registry::Registry& registry, std::unique_ptr<AlertSink> alerts, DetectorOptions options);
@@ -203,6 +218,10 @@ class Detector {
   mutable std::mutex policy_mu_;  // guards policies_ (the pointer, not the set) and user_policies_
   std::shared_ptr<const PolicySet> policies_;
   std::map<std::string, std::string> user_policies_;
+  mutable std::mutex sigma_mu_;  // guards sigma_ and sigma_loading_
+  mutable std::condition_variable sigma_cv_;
+  std::shared_ptr<const SigmaStage> sigma_;  // null: no Sigma rules
+  bool sigma_loading_ = false;
 
   // Containments in force. Shared with the registry's write guard, which may
   // outlive the detector.
@@ -215,6 +234,9 @@ class Detector {
   std::mutex responding_mu_;
   std::condition_variable responding_cv_;
   std::set<std::string> responding_;
+
+  // Loads the Sigma rules after create() returns; last, so it is joined first.
+  std::jthread sigma_loader_;
 };
 
 }  // namespace genesis::detect

@@ -84,6 +84,7 @@ std::vector<KindSpec> make_kinds() {
                             {"source.ip", IP, false, {}},
                             {"source.port", PORT, false, {}},
                             {"source.bytes", N, false, {}},
+                            {"network.initiated", B, false, {}},
                             {"process.executable", S, false, {}}})});
   k.push_back({"file", "a file was created, changed, deleted or renamed (Sysmon 11/23, auditd)",
                with_common({{"action", S, true, {"create", "modify", "delete", "rename"}},
@@ -118,6 +119,48 @@ std::vector<KindSpec> make_kinds() {
                             {"source.ip", IP, false, {}},
                             {"logon.type", S, false, {}},
                             {"authentication.method", S, false, {}}})});
+  // Windows events that matter and have no ECS kind of their own (docs/telemetry.md).
+  k.push_back({"scheduled_task",
+               "a scheduled task was created, changed, deleted or run (Security 4698-4702, "
+               "TaskScheduler 106/140/141/200)",
+               with_common({{"task.name", S, true, {}},
+                            {"action", S, true, {"create", "update", "delete", "run"}},
+                            {"task.content", S, false, {}}})});
+  k.push_back({"service.install", "a service was installed (System 7045, Security 4697)",
+               with_common({{"service.name", S, true, {}},
+                            {"service.image_path", S, false, {}},
+                            {"service.type", S, false, {}},
+                            {"service.start_type", S, false, {}}})});
+  k.push_back({"log.cleared", "an event log was cleared (Security 1102, System 104)",
+               with_common({{"log.name", S, true, {}}})});
+  k.push_back({"account.change",
+               "a user account or group changed (Security 4720-4740, 4781)",
+               with_common({{"action", S, true,
+                             {"user-created", "user-enabled", "password-changed", "password-reset",
+                              "user-disabled", "user-deleted", "user-changed", "user-locked",
+                              "user-renamed", "group-created", "group-member-added",
+                              "group-member-removed", "group-deleted", "group-changed"}},
+                            {"user.target.name", S, false, {}},
+                            {"group.name", S, false, {}}})});
+  k.push_back({"wmi", "a WMI event filter, consumer or binding (Sysmon 19/20/21, WMI-Activity 5861)",
+               with_common({{"wmi.type", S, true, {"filter", "consumer", "binding"}},
+                            {"wmi.operation", S, false, {}},
+                            {"wmi.name", S, false, {}},
+                            {"wmi.query", S, false, {}},
+                            {"wmi.destination", S, false, {}}})});
+  k.push_back({"pipe", "a named pipe was created or connected (Sysmon 17/18)",
+               with_common({{"action", S, true, {"create", "connect"}},
+                            {"pipe.name", S, true, {}},
+                            {"process.executable", S, false, {}}})});
+  k.push_back({"process.tampering", "a process image was changed in memory (Sysmon 25)",
+               with_common({{"process.executable", S, true, {}},
+                            {"tampering.type", S, false, {}}})});
+  k.push_back({"windows.event",
+               "any other Windows event, kept with its channel, id and data (winlog.event_data)",
+               with_common({{"winlog.channel", S, true, {}},
+                            {"winlog.event_id", N, true, {}},
+                            {"winlog.provider_name", S, false, {}},
+                            {"winlog.record_id", N, false, {}}})});
   // The seed's three kinds, accepted as the seed wrote them.
   k.push_back({"dns.response", "seed kind: a DNS answer seen for a domain",
                {{"domain", S, true, {}},

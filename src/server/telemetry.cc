@@ -42,7 +42,24 @@ void add_telemetry_routes(Router& router, detect::Detector& detector) {
     if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
       return error_response(400, code::kInvalidArgument, "request body must hold telemetry events");
     }
-    detect::IngestResult r = detector.ingest(req.tenant, req.body);
+    // The format: Content-Type (`format=` or a vnd.genesis.<format> type), else the
+    // `format` parameter, else Genesis's own events.
+    auto format = std::optional<detect::ingest::Format>(detect::ingest::Format::kGenesis);
+    const std::string* ct = req.header("content-type");
+    if (auto from_ct = ct ? detect::ingest::format_from_content_type(*ct) : std::nullopt) {
+      format = from_ct;
+    } else if (const std::string* f = req.query_param("format")) {
+      format = detect::ingest::parse_format(*f);
+      if (!format) {
+        return error_response(400, code::kInvalidArgument,
+                              "format: must be genesis, winlogbeat, evtx, nxlog or windows, got \"" +
+                                  *f + "\"");
+      }
+    }
+    const std::string* agent = req.query_param("agent_id");
+    detect::IngestResult r = *format == detect::ingest::Format::kGenesis
+                                 ? detector.ingest(req.tenant, req.body)
+                                 : detector.ingest(req.tenant, req.body, *format, agent ? *agent : "");
     bool single = !is_ndjson(req) && r.accepted + r.rejected.size() + r.denied.size() == 1;
     return ingest_response(r, single);
   });

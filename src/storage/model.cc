@@ -228,6 +228,7 @@ Value Detection::to_json() const {
   v.set("event", event);
   v.set("ts", core::format_time(ts_ms));
   v.set("counter_agent_id", counter_agent_id ? Value(*counter_agent_id) : Value());
+  if (!sigma.is_null()) v.set("sigma", sigma);
   return v;
 }
 

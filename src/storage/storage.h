@@ -160,6 +160,10 @@ struct Detection {
   core::Value event;  // the normalized telemetry event that matched
   int64_t ts_ms = 0;  // when it was detected
   std::optional<std::string> counter_agent_id;
+  // The Sigma rules that found it, as the DRL asks a match to show them: [{id, title,
+  // level, author, references, fields, ...}]; null when none. In the live result and the
+  // broadcast; not stored (the rule ids are, in `rules`, as "sigma:<id>").
+  core::Value sigma;
 
   core::Value to_json() const;
 };

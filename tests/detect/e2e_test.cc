@@ -71,7 +71,8 @@ class PlaybookE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     webhook_ = new Webhook();
-    daemon_ = new testing::Daemon({}, {"--alert-webhook", webhook_->url()});
+    // The Rego mapping and playbooks alone; SigmaE2E below runs Sigma rules beside them.
+    daemon_ = new testing::Daemon({}, {"--alert-webhook", webhook_->url(), "--sigma-rules", "none"});
   }
   static void TearDownTestSuite() {
     delete daemon_;
@@ -317,7 +318,7 @@ TEST_F(PlaybookE2E, BrokenPolicyIsRefusedAndTheRunningSetStays) {
 // join the detector's set on top of the shipped library, survive a crash, and
 // a broken or foreign one is refused with the running set unchanged.
 TEST(MappingPolicies, UserModulesDetectPersistAndCanBeRemoved) {
-  testing::Daemon d;
+  testing::Daemon d({}, {"--sigma-rules", "none"});  // the Rego mapping alone
   auto http = std::make_unique<HttpClient>(d.server());
   auto call = [&](const std::string& method, const std::string& target, const std::string& body,
                   int want) {
@@ -514,6 +515,99 @@ TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
   EXPECT_EQ(rc8, 0) << removed;
   auto [rc9, gone] = run("mapping rm site/cli_rule.rego");
   EXPECT_EQ(rc9, 1) << gone;
+}
+
+// Sigma rules beside the Rego mapping, fed in sensors' own formats.
+class SigmaE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new testing::Daemon({}, {"--sigma-rules", std::string(GENESIS_TEST_DATA) + "/sigma_rules"});
+  }
+  static void TearDownTestSuite() { delete daemon_; }
+
+  HttpClient http_{daemon_->server()};
+
+  Value call(const std::string& method, const std::string& target, const std::string& body, int want,
+             const std::string& content_type = "application/json") {
+    auto r = http_.request(method, target, body, content_type);
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    if (!r.ok()) return Value();
+    EXPECT_EQ(r->status, want) << method << " " << target << ": " << r->body;
+    auto v = r->json();
+    return v.ok() ? *v : Value();
+  }
+  std::string spawn(const std::string& label) {
+    return call("POST", "/v1/agents", R"({"label":")" + label + R"("})", 201).find("id")->as_string();
+  }
+  static testing::Daemon* daemon_;
+};
+testing::Daemon* SigmaE2E::daemon_ = nullptr;
+
+TEST_F(SigmaE2E, NxlogSysmonRecordFindsTheTechniqueWithAttribution) {
+  std::string a = spawn("sigma_nxlog");
+  // A Sysmon 1 record as NXLog ships it (data fields at the top level).
+  std::string record =
+      R"({"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","SourceName":"Microsoft-Windows-Sysmon",)"
+      R"("Hostname":"WS5","EventTime":"2020-09-21 19:18:51","Severity":"INFO",)"
+      R"("Image":"C:\\Windows\\System32\\vssadmin.exe","CommandLine":"vssadmin.exe delete shadows /all /quiet",)"
+      R"("ParentImage":"C:\\Windows\\System32\\cmd.exe","User":"WS5\\bob","ProcessId":"4242"})";
+  Value r = call("POST", "/v1/telemetry?format=nxlog&agent_id=" + a, record + "\n", 200,
+                 "application/x-ndjson");
+  ASSERT_EQ(r.find("accepted")->as_int(), 1) << core::to_json(r);
+  ASSERT_EQ(r.find("detections")->as_array().size(), 1u) << core::to_json(r);
+  const Value& d = r.find("detections")->as_array()[0];
+  EXPECT_EQ(d.find("technique")->as_string(), "T1490");
+  std::string rules = core::to_json(*d.find("rules"));
+  EXPECT_NE(rules.find("sigma:5f0c1b6e-0000-4000-8000-000000000001"), std::string::npos) << rules;
+  EXPECT_NE(rules.find("vssadmin"), std::string::npos) << "the Rego rule finds it too: " << rules;
+  const Value* sigma = d.find("sigma");
+  ASSERT_TRUE(sigma != nullptr && sigma->is_array() && sigma->as_array().size() == 1u) << core::to_json(d);
+  const Value& info = sigma->as_array()[0];
+  EXPECT_EQ(info.find("title")->as_string(), "Shadow Copies Deleted (test rule)");
+  EXPECT_EQ(info.find("author")->as_string(), "Genesis tests");
+  EXPECT_EQ(info.find("level")->as_string(), "high");
+  EXPECT_EQ(core::to_json(*info.find("references")), R"(["https://example.org/vss"])");
+  EXPECT_EQ(info.find("fields")->find("process.executable")->as_string(),
+            "C:\\Windows\\System32\\vssadmin.exe");
+  EXPECT_EQ(d.find("event")->find("telemetry")->find("winlog")->find("event_id")->as_int(), 1);
+  EXPECT_EQ(d.find("event")->find("ts")->as_string(), "2020-09-21T19:18:51Z");
+  EXPECT_EQ(r.find("counter_agents")->as_array().size(), 1u) << "high level raises a counter-agent";
+}
+
+TEST_F(SigmaE2E, LowLevelIsRecordedWithoutResponse) {
+  std::string a = spawn("sigma_low");
+  Value r = call("POST", "/v1/telemetry",
+                 R"({"agent_id":")" + a +
+                     R"(","telemetry":{"event":"process.start","process":{"executable":"C:\\tools\\m.exe","command_line":"m.exe genesis-sigma-low-marker"}}})",
+                 200);
+  ASSERT_EQ(r.find("detections")->as_array().size(), 1u) << core::to_json(r);
+  EXPECT_EQ(r.find("detections")->as_array()[0].find("technique")->as_string(), "T1082");
+  EXPECT_EQ(r.find("counter_agents")->as_array().size(), 0u);
+  Value listed = call("GET", "/v1/detections?agent=" + a, "", 200);
+  EXPECT_EQ(listed.find("detections")->as_array().size(), 1u);
+}
+
+TEST_F(SigmaE2E, UnknownTechniqueIsKeptAndMarked) {
+  std::string a = spawn("sigma_v19");
+  std::string doc =
+      R"({"@timestamp":"2020-10-21T09:40:38.926Z","winlog":{"channel":"Security","event_id":"1102",)"
+      R"("provider_name":"Microsoft-Windows-Eventlog","event_data":{"SubjectUserName":"wardog"}}})";
+  Value r = call("POST", "/v1/telemetry?format=winlogbeat&agent_id=" + a, doc, 200);
+  ASSERT_EQ(r.find("detections")->as_array().size(), 1u) << core::to_json(r);
+  const Value& d = r.find("detections")->as_array()[0];
+  EXPECT_EQ(d.find("technique")->as_string(), "T1070.999");
+  EXPECT_EQ(d.find("tactic")->as_string(), "defense-evasion");
+  EXPECT_EQ(d.find("event")->find("telemetry")->find("event")->as_string(), "log.cleared");
+  EXPECT_FALSE(d.find("sigma")->as_array()[0].find("technique_known")->as_bool());
+}
+
+TEST_F(SigmaE2E, FormatErrors) {
+  std::string a = spawn("sigma_errors");
+  Value bad = call("POST", "/v1/telemetry?format=syslog&agent_id=" + a, "{}", 400);
+  EXPECT_EQ(bad.find("error")->find("code")->as_string(), "invalid_argument");
+  Value noagent = call("POST", "/v1/telemetry", R"({"EventID":1102,"Channel":"Security"})", 400,
+                       "application/x-ndjson; format=nxlog");
+  EXPECT_NE(core::to_json(noagent).find("agent_id parameter"), std::string::npos) << core::to_json(noagent);
 }
 
 }  // namespace

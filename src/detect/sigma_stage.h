@@ -1,0 +1,60 @@
+// The Sigma half of the evaluate stage: the rule set (the shipped SigmaHQ rules in
+// share/sigma/rules, or a user's directory) run on every event beside the Rego mapping.
+//
+// A match becomes one finding per ATT&CK technique its tags name (attack.t1059.001 ->
+// T1059.001); a rule without a technique tag gives one finding with technique "".
+// Techniques the catalogue does not know (ATT&CK v19 ids against the v18.1 catalogue)
+// are kept and marked `technique_known: false`, never dropped. Whether a finding raises
+// a counter-agent is the rule's level: `respond_levels` (default high, critical);
+// lower levels are recorded only.
+//
+// Immutable once loaded; evaluate() is safe from many threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/value.h"
+#include "detect/catalogue.h"
+
+namespace genesis::sigma {
+class RuleSet;
+}
+
+namespace genesis::detect {
+
+struct SigmaFinding {
+  std::string technique;  // "" when the rule names none
+  std::string tactic;     // the catalogue's first tactic, else the rule's first tactic tag
+  std::string rule;       // "sigma:<rule id>", the detection's rule name
+  bool respond = false;   // the rule's level raises a counter-agent
+  // {id, title, level, status, author, references, file, technique_known, fields: {path: value}}
+  core::Value info;
+};
+
+class SigmaStage {
+ public:
+  ~SigmaStage();
+  // Loads every rule under `dir`. Rules that do not load are counted, not fatal
+  // (`genesis sigma check` names them); a directory that does not exist is an error.
+  static core::Result<std::unique_ptr<SigmaStage>> load(const std::string& dir,
+                                                        std::vector<std::string> respond_levels);
+
+  std::vector<SigmaFinding> evaluate(const core::Value& telemetry, const Catalogue& catalogue) const;
+
+  std::size_t rules() const;
+  std::size_t refused() const { return refused_; }  // rules that did not load, any reason
+
+ private:
+  SigmaStage() = default;
+  std::shared_ptr<const sigma::RuleSet> set_;
+  std::vector<std::string> respond_levels_;
+  std::size_t refused_ = 0;
+};
+
+// $GENESIS_SHARE_DIR/sigma/rules when set, else the source tree's share/sigma/rules.
+std::string default_sigma_dir();
+
+}  // namespace genesis::detect

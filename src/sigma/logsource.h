@@ -1,0 +1,41 @@
+// Internal: how a Sigma logsource and its field names meet Genesis telemetry.
+//
+// A logsource resolves to a Target: either a Genesis telemetry kind (process.start,
+// registry, ...) with optional `action` values, or a Windows event log channel with
+// optional event ids (service: security, category: ps_module, ...). A field name resolves
+// to the telemetry paths tried in order: the ECS path Genesis normalises it to, then
+// `winlog.event_data.<Name>` for Windows sources (where the ingest keeps every
+// EventData member as the sensor wrote it).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sigma/sigma.h"
+
+namespace genesis::sigma {
+
+struct Target {
+  std::string kind;                  // Genesis kind, or "" for a channel target
+  std::vector<std::string> actions;  // accepted `action` values of the kind; empty = any
+  std::vector<std::string> channels; // lower-cased channel names (channel target)
+  std::vector<int64_t> event_ids;    // required winlog.event_id (channel target); empty = any
+  bool windows = false;              // fields fall back to winlog.event_data.<Name>
+
+  std::string bucket() const;        // "kind:<kind>" or "channel:<first channel>"
+};
+
+// nullopt: no Genesis kind or channel for it.
+std::optional<Target> resolve_logsource(const Logsource& ls);
+
+struct FieldPaths {
+  std::vector<std::string> paths;  // dotted telemetry paths, tried in order
+  bool hex = false;                // integers render as "0x..." (access masks)
+};
+
+// nullopt: the field is unknown for this target.
+std::optional<FieldPaths> resolve_field(const Target& target, std::string_view field);
+
+}  // namespace genesis::sigma
