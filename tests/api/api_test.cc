@@ -313,10 +313,10 @@ TEST_F(ApiTest, TenantsNeverSeeEachOther) {
                        R"(","telemetry":{"event":"process.start","process":{"executable":"C:\\Windows\\System32\\vssadmin.exe","command_line":"vssadmin delete shadows /all /quiet"}}})";
   auto det = b.request("POST", "/v1/telemetry", attack);
   ASSERT_EQ(det->status, 200) << det->body;
-  EXPECT_EQ(det->json()->find("detections")->as_array().size(), 1u) << det->body;
+  EXPECT_GE(det->json()->find("detections")->as_array().size(), 1u) << det->body;
   Value my_dets = ok("GET", "/v1/detections?agent=" + theirs, "", 200);
   EXPECT_TRUE(my_dets.find("detections")->as_array().empty());
-  EXPECT_EQ(b.get("/v1/detections?agent=" + theirs)->json()->find("detections")->as_array().size(), 1u);
+  EXPECT_GE(b.get("/v1/detections?agent=" + theirs)->json()->find("detections")->as_array().size(), 1u);
   refused("POST", "/v1/telemetry", attack, 404, "not_found");  // B's agent is unknown to A
   // Policies: each tenant has its own set (modules and data); the ATT&CK mapping
   // (the shipped package mitre) is the daemon's and only the default tenant changes it.
