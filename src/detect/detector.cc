@@ -1,5 +1,9 @@
 #include "detect/detector.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -211,6 +215,10 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
     d->sigma_loading_ = true;
     Detector* self = d.get();
     d->sigma_loader_ = std::jthread([self] {
+      // At the lowest priority: the corpus is a second or two of CPU that must not
+      // take the daemon's cores from requests while it starts (Linux nices threads
+      // one by one; failure only means the load competes as before).
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
       auto loaded = SigmaStage::load(self->options_.sigma_dir, self->options_.sigma_respond_levels);
       std::lock_guard lock(self->sigma_mu_);
       if (loaded.ok()) self->sigma_ = std::move(*loaded);
