@@ -318,7 +318,7 @@ TEST_F(PlaybookE2E, BrokenPolicyIsRefusedAndTheRunningSetStays) {
 // join the detector's set on top of the shipped library, survive a crash, and
 // a broken or foreign one is refused with the running set unchanged.
 TEST(MappingPolicies, UserModulesDetectPersistAndCanBeRemoved) {
-  testing::Daemon d({}, {"--sigma-rules", "none"});  // the Rego mapping alone
+  testing::Daemon d(std::filesystem::path{}, {"--sigma-rules", "none"});  // the Rego mapping alone
   auto http = std::make_unique<HttpClient>(d.server());
   auto call = [&](const std::string& method, const std::string& target, const std::string& body,
                   int want) {
@@ -521,7 +521,7 @@ TEST_F(PlaybookE2E, CliListsDetectionsAndPlaybooks) {
 class SigmaE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    daemon_ = new testing::Daemon({}, {"--sigma-rules", std::string(GENESIS_TEST_DATA) + "/sigma_rules"});
+    daemon_ = new testing::Daemon(std::filesystem::path{}, {"--sigma-rules", std::string(GENESIS_TEST_DATA) + "/sigma_rules"});
   }
   static void TearDownTestSuite() { delete daemon_; }
 
