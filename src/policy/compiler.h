@@ -55,7 +55,7 @@ struct Compiled {
   std::vector<ModulePtr> modules;
   std::unique_ptr<Node> root;
   std::vector<Node*> nodes;  // by id
-  RuleTypes rule_types;      // complete rules' value types (typecheck.h), for queries too
+  RuleTypes rule_types;      // complete rules' and functions' types (typecheck.h), for queries too
   const Node* find(const std::vector<std::string>& path) const;
 };
 

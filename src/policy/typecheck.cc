@@ -512,6 +512,9 @@ class Checker {
     for (auto& e : b) expr(e);
   }
 
+  // The type a variable has now (null: none yet).
+  TypePtr var_type(int s) const { return slot(s); }
+
   // Type of a term; checks the calls inside it on the way.
   TypePtr type_of(const Term& t) {
     switch (t.kind) {
@@ -617,11 +620,13 @@ class Checker {
         // OPA rewrites `some k, v in xs` to internal.member_3(k, v, xs),
         // declared (any, any, any): the key and value are any.
         (void)type_of(*e.terms[2]);
+        bind_unknown(*e.terms[2]);
         if (e.terms[0]) bind_unknown(*e.terms[0]);
         bind_unknown(*e.terms[1]);
         break;
       case ExprKind::kEvery: {
         (void)type_of(*e.terms[2]);
+        bind_unknown(*e.terms[2]);
         auto saved = env_;
         if (e.terms[0]) bind_unknown(*e.terms[0]);
         bind_unknown(*e.terms[1]);
@@ -750,7 +755,7 @@ class Checker {
       const TypePtr* rule = nullptr;
       if (rules_ && t.data_node && h.name == "data") {
         auto it = rules_->find(t.data_node);
-        if (it != rules_->end()) rule = &it->second;
+        if (it != rules_->end() && it->second->k != K::kFunction) rule = &it->second;
       }
       if (!rule) {
         for (size_t k = 1; k < t.items.size(); ++k) bind_unknown(*t.items[k]);
@@ -763,6 +768,9 @@ class Checker {
       // variable it moves it into; errors in it name that generated variable,
       // so they are left to OPA's own wording and not reported here.
       report = h.kind == TermKind::kVar && !h.name.empty() && h.name[0] != '$';
+      // A variable of no type yet (a function argument) is any from here on,
+      // as OPA's ref checker binds it.
+      if (h.kind == TermKind::kVar) bind_unknown(h);
       cur = type_of(h);
     }
     for (; i < t.items.size() && cur && cur->k != K::kAny; ++i) {
@@ -910,10 +918,22 @@ class Checker {
   TypePtr call(const Term& t) {
     std::vector<TypePtr> pre;
     for (const auto& a : t.items) pre.push_back(type_of(*a));
-    const Type* sig = t.user_fn || !t.callee ? nullptr : builtin_signature(t.name);
+    const Type* sig = nullptr;
+    std::string name = t.name;
+    if (t.user_fn) {
+      // A user function's type inferred from its definitions (OPA's checkRule).
+      auto it = rules_ && t.callee ? rules_->find(t.callee) : RuleTypes::const_iterator();
+      if (rules_ && t.callee && it != rules_->end() && it->second->k == K::kFunction) {
+        sig = it->second.get();
+        name = "data";
+        for (const auto& p : t.data_path) name += "." + p;
+      }
+    } else if (t.callee) {
+      sig = builtin_signature(t.name);
+    }
     if (!sig) {
-      // User functions and built-ins without a declared signature here: what
-      // their output arguments bind is any (OPA would know more; we accept).
+      // Built-ins without a declared signature here and functions of unknown
+      // type: what their output arguments bind is any.
       for (const auto& a : t.items) bind_unknown(*a);
       return A();
     }
@@ -934,7 +954,7 @@ class Checker {
       for (size_t i = 0; i < n; ++i) want += (i ? ", " : "") + sprint(sig->args[i]);
       if (output || nested) want += (n ? ", " : "") + sprint(sig->result);
       errs_.push_back(core::make_error("rego_type_error",
-                                       t.name + ": invalid argument(s)\n\thave: (" + have + ")\n\twant: (" + want + ")",
+                                       name + ": invalid argument(s)\n\thave: (" + have + ")\n\twant: (" + want + ")",
                                        t.loc.to_string()));
       return A();
     }
@@ -1026,6 +1046,52 @@ RuleTypes infer_rule_types(const Compiled& compiled) {
       if (!ok) break;
     }
     if (ok && t) out[n] = t;
+  }
+  // Functions: each definition's argument types are what its body bound
+  // them to (any when nothing did), its result the type of its value; the
+  // definitions' types are united (OPA's types.Function Union).
+  for (const Node* n : compiled.nodes) {
+    if (!n->has_rules || n->kind != RuleKind::kFunction || !n->children.empty()) continue;
+    std::vector<Rule*> heads = n->rules;
+    if (n->default_rule) heads.push_back(n->default_rule);
+    std::shared_ptr<Type> fn;
+    bool ok = true;
+    for (Rule* head : heads) {
+      for (Rule* r = head; r && ok; r = r->else_rule.get()) {
+        std::vector<core::Error> ignored;
+        Checker c(r->num_slots, ignored);
+        c.body(r->body);
+        TypePtr v = r->value ? c.type_of(*r->value) : scalar(K::kBool);
+        if (!ignored.empty()) {
+          ok = false;
+          break;
+        }
+        std::vector<TypePtr> args;
+        for (const auto& a : head->args) {
+          if (a->kind != TermKind::kVar || a->global || a->slot < 0) {
+            ok = false;
+            break;
+          }
+          TypePtr at = a->wildcard ? nullptr : c.var_type(a->slot);
+          args.push_back(at && !is_nil(at) ? at : A());
+        }
+        if (!ok) break;
+        TypePtr result = v && !is_nil(v) ? v : A();
+        if (!fn) {
+          fn = std::make_shared<Type>();
+          fn->k = K::kFunction;
+          fn->args = std::move(args);
+          fn->result = result;
+        } else if (fn->args.size() != args.size()) {
+          ok = false;
+        } else {
+          for (size_t i = 0; i < args.size(); ++i) fn->args[i] = or_(fn->args[i], args[i]);
+          fn->result = or_(fn->result, result);
+        }
+      }
+      if (!ok) break;
+    }
+    if (ok && fn) out[n] = fn;
   }
   return out;
 }

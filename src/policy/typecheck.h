@@ -20,9 +20,9 @@
 // A call nested in another term is reported as OPA reports it after moving
 // it out with a fresh output variable (`???` ends "have", the result type
 // ends "want"). Types print as OPA prints them (types.Sprint). What is not
-// known is `any` here (OPA types rules, functions and schema-typed input; we
-// do not), so we find a subset of OPA's errors and never one OPA would not
-// report: when unsure, accept.
+// known is `any` here (rule and function types are inferred one level deep;
+// OPA goes further and types input by schemas), so we find a subset of OPA's
+// errors and never one OPA would not report: when unsure, accept.
 // Internal to src/policy.
 #pragma once
 
@@ -58,8 +58,10 @@ TypePtr parse_type(const std::string& s);
 // The declared signature of a built-in, or null when it is not checked.
 const Type* builtin_signature(const std::string& name);
 
-// The value types of complete rules, by rule-tree node (compiler.h's Node;
-// opaque here): refs into data that reach such a node select into its type.
+// The value types of complete rules and the types of functions, by
+// rule-tree node (compiler.h's Node; opaque here): refs into data that reach
+// such a rule select into its type; calls of such a function are checked
+// against its argument types.
 using RuleTypes = std::map<const void*, TypePtr>;
 struct Compiled;
 RuleTypes infer_rule_types(const Compiled& c);
