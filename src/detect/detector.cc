@@ -361,13 +361,21 @@ class Detector::RespondingKeys {
 
 void Detector::run_event(const std::string& tenant, std::size_t line, const Value& event,
                          IngestResult& out) {
-  // validate: the agent must exist and be live.
+  // validate: the agent must exist and be live — or have been ended by a response.
+  // An EDR keeps recording a contained host: the telemetry of an agent that
+  // kill-process ended is evidence, evaluated and recorded like any other, and
+  // answered by the counter-agents already made for it (the response is not
+  // repeated on an agent that is gone).
   const std::string& agent_id = event.find("agent_id")->as_string();
   auto agent = registry_.store().get(tenant, agent_id);
+  std::optional<std::vector<CounterAgentRecord>> ended;  // set: the agent a response ended
   if (!agent.ok()) {
-    out.rejected.push_back(
-        {line, core::make_error(code::kNotFound, "agent_id: no live agent " + agent_id, "agent_id")});
-    return;
+    ended = ended_by_response(tenant, agent_id);
+    if (!ended) {
+      out.rejected.push_back(
+          {line, core::make_error(code::kNotFound, "agent_id: no live agent " + agent_id, "agent_id")});
+      return;
+    }
   }
   // gate: egress of a contained agent is denied, visibly.
   const Value& telemetry = *event.find("telemetry");
@@ -432,7 +440,7 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
     d.event = event;
     d.ts_ms = ts;
     if (auto it = sigma_info.find(technique); it != sigma_info.end()) d.sigma = std::move(it->second);
-    if (responding.count(technique))
+    if (responding.count(technique) && !ended)
       if (auto pb = playbook(technique)) keys.insert(tenant + '\x1f' + agent_id + '\x1f' + pb->technique);
     detections.push_back(std::move(d));
   }
@@ -449,6 +457,13 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
         std::vector<Detection> ds = detections;
         if (auto st = u.tables().add_detections(ds); !st) return st;
         for (Detection& d : ds) {
+          if (ended) {
+            // Linked to the counter-agent that answered this technique, if one did.
+            if (auto st = link_ended(u, d, *ended); !st) return st;
+            u.publish("detection", d.to_json());  // broadcast
+            attempt.detections.push_back(std::move(d));
+            continue;
+          }
           u.publish("detection", d.to_json());  // broadcast
           if (responding.count(d.technique)) respond(u, d, responses, attempt);
           attempt.detections.push_back(std::move(d));
@@ -474,6 +489,38 @@ void Detector::run_event(const std::string& tenant, std::size_t line, const Valu
   for (auto& d : attempt.detections) out.detections.push_back(std::move(d));
   for (auto& c : attempt.counter_agents) out.counter_agents.push_back(std::move(c));
   for (auto& e : attempt.response_errors) out.response_errors.push_back(std::move(e));
+}
+
+std::optional<std::vector<CounterAgentRecord>> Detector::ended_by_response(const std::string& tenant,
+                                                                          const std::string& agent_id) {
+  auto agent = registry_.store().get(tenant, agent_id, /*include_deleted=*/true);
+  if (!agent.ok() || !agent->deleted_at_ms) return std::nullopt;
+  auto records = registry_.store().counter_agents(tenant, agent_id);
+  if (!records.ok()) return std::nullopt;
+  for (const CounterAgentRecord& rec : *records) {
+    auto acts = registry_.store().actions(tenant, rec.detection_id);
+    if (!acts.ok()) continue;
+    for (const ActionRecord& a : *acts) {
+      if (a.action == "kill-process" && a.status == "done" && a.agent_id == agent_id) return *records;
+    }
+  }
+  return std::nullopt;  // deleted by someone else: its telemetry is refused as before
+}
+
+Status Detector::link_ended(registry::Registry::Unit& u, Detection& d,
+                            const std::vector<CounterAgentRecord>& records) {
+  auto pb = playbook(d.technique);
+  if (!pb) return {};
+  const CounterAgentRecord* newest = nullptr;
+  for (const CounterAgentRecord& rec : records) {
+    if (rec.technique == pb->technique && (newest == nullptr || rec.created_at_ms > newest->created_at_ms)) {
+      newest = &rec;
+    }
+  }
+  if (newest == nullptr) return {};
+  if (auto st = u.tables().set_counter_agent(d.id, newest->id); !st) return st;
+  d.counter_agent_id = newest->id;
+  return {};
 }
 
 void Detector::respond(registry::Registry::Unit& u, Detection& d, std::vector<Response>& responses,

@@ -190,6 +190,14 @@ class Detector {
   int64_t now() const;
   void run_event(const std::string& tenant, std::size_t line, const core::Value& event,
                  IngestResult& out);
+  // The counter-agent records of `agent_id` when it is deleted and a response's
+  // kill-process ended it; nullopt otherwise (live, unknown, or deleted by a user).
+  std::optional<std::vector<CounterAgentRecord>> ended_by_response(const std::string& tenant,
+                                                                   const std::string& agent_id);
+  // A detection on an ended agent: linked to the newest counter-agent made for its
+  // playbook's technique, if any; nothing is spawned or carried out again.
+  core::Status link_ended(registry::Registry::Unit& u, Detection& d,
+                          const std::vector<CounterAgentRecord>& records);
   void respond(registry::Registry::Unit& u, Detection& d, std::vector<Response>& responses,
                IngestResult& out);
   void carry_out(registry::Registry::Unit& u, const Playbook& pb, const registry::Agent& counter,

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <mutex>
 #include <thread>
@@ -216,6 +217,42 @@ TEST_F(PlaybookE2E, ProcessInjectionEndsTheAgentAndKeepsEvidence) {
   auto done = acts(ca);
   EXPECT_EQ(done.front(), "kill-process");
   EXPECT_EQ(done.back(), "policy:quarantine");
+
+  // A's later telemetry is evidence: accepted, evaluated and recorded, answered by the
+  // counter-agent already made — nothing is spawned or carried out again.
+  Value again = call("POST", "/v1/telemetry",
+                     event(a, R"({"event":"process.access","process":{"executable":"C:\\Users\\bob\\AppData\\Local\\Temp\\upd.exe","granted_access":"0x143A"},"target":{"executable":"C:\\Windows\\explorer.exe"}})"),
+                     200);
+  EXPECT_EQ(again.find("accepted")->as_int(), 1) << core::to_json(again);
+  ASSERT_EQ(again.find("detections")->as_array().size(), 1u) << core::to_json(again);
+  const Value& later = again.find("detections")->as_array()[0];
+  EXPECT_EQ(later.find("technique")->as_string(), "T1055");
+  EXPECT_EQ(later.find("agent_id")->as_string(), a);
+  EXPECT_EQ(later.find("counter_agent_id")->as_string(), ca);
+  EXPECT_TRUE(again.find("counter_agents")->as_array().empty()) << core::to_json(again);
+  EXPECT_EQ(acts(ca), done);
+  call("GET", "/v1/agents/" + a, "", 404);  // still ended
+  Value listed = call("GET", "/v1/detections?agent=" + a, "", 200);
+  EXPECT_EQ(listed.find("detections")->as_array().size(), 2u);
+  Value stored = call("GET", "/v1/detections/" + later.find("id")->as_string(), "", 200);
+  EXPECT_EQ(stored.find("counter_agent_id")->as_string(), ca);
+  // A clean event of the ended agent is recorded as accepted and finds nothing.
+  Value quiet = call("POST", "/v1/telemetry",
+                     event(a, R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\notepad.exe","command_line":"notepad.exe"}})"),
+                     200);
+  ASSERT_NE(quiet.find("accepted"), nullptr);
+  EXPECT_EQ(quiet.find("accepted")->as_int(), 1);
+  EXPECT_TRUE(quiet.find("detections")->as_array().empty());
+
+  // An agent its user deleted is no evidence subject: its telemetry is still refused.
+  std::string gone = spawn("retired");
+  call("DELETE", "/v1/agents/" + gone, "", 200);
+  auto refused = http_.request("POST", "/v1/telemetry",
+                               event(gone, R"({"event":"process.start","process":{"executable":"C:\\x.exe","command_line":"x.exe"}})"),
+                               "application/json");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_GE(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("no live agent"), std::string::npos) << refused->body;
 }
 
 TEST_F(PlaybookE2E, EncodedPowerShellQuarantinesTheAgent) {
@@ -257,6 +294,30 @@ TEST_F(PlaybookE2E, EncodedPowerShellQuarantinesTheAgent) {
   // Its telemetry still flows (PowerShell abuse does not cut egress).
   call("POST", "/v1/telemetry",
        event(a, R"({"event":"network.connection","destination":{"ip":"140.82.112.3","port":443}})"), 200);
+
+  // The quarantined agent's telemetry is evaluated and recorded; the response is not
+  // repeated: the new detections go to the counter-agents already live.
+  std::map<std::string, std::string> first;  // technique -> counter-agent
+  for (const Value& d : r.find("detections")->as_array())
+    if (const Value* c = d.find("counter_agent_id"); c != nullptr && c->is_string())
+      first[d.find("technique")->as_string()] = c->as_string();
+  ASSERT_FALSE(first.empty()) << core::to_json(r);
+  const size_t kids_before = children(a).size();
+  Value again = call(
+      "POST", "/v1/telemetry",
+      event(a, R"({"event":"process.start","process":{"executable":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","command_line":"powershell.exe -NoP -W Hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA","parent":{"executable":"C:\\Windows\\System32\\cmd.exe"}}})"),
+      200);
+  EXPECT_TRUE(again.find("counter_agents")->as_array().empty()) << core::to_json(again);
+  std::set<std::string> again_techniques;
+  for (const Value& d : again.find("detections")->as_array()) {
+    std::string t = d.find("technique")->as_string();
+    again_techniques.insert(t);
+    if (first.count(t)) {
+      EXPECT_EQ(d.find("counter_agent_id")->as_string(), first[t]) << t;
+    }
+  }
+  EXPECT_EQ(again_techniques, techniques);
+  EXPECT_EQ(children(a).size(), kids_before);
 }
 
 TEST_F(PlaybookE2E, BenignTelemetryYieldsNothing) {
