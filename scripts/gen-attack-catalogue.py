@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Generates share/attack/catalogue.json, Genesis's MITRE ATT&CK technique catalogue.
 
-Input: the derived files of MITRE's Enterprise ATT&CK STIX data kept in the shared
-folder (techniques.json, tactics.json, SOURCE.md; see their SOURCE.md for how they
+Input: MITRE's Enterprise ATT&CK STIX data kept in the shared folder
+(enterprise-attack.json and the derived techniques.json, tactics.json, SOURCE.md; see their SOURCE.md for how they
 were derived from mitre/cti). Output: one compact JSON document with the source,
 version and MITRE's licence notice beside the data:
 
   {"source": {...}, "licence": "...", "tactics": [{id, name, shortname, url}],
-   "techniques": [{id, name, tactics: [shortname], parent: id|null, url}]}
+   "techniques": [{id, name, tactics: [shortname], parent: id|null, url}],
+   "revoked": [{id, name, revoked_by: active id}], "deprecated": [{id, name}]}
+
+revoked / deprecated come from enterprise-attack.json (attack-patterns marked revoked or
+x_mitre_deprecated, and the revoked-by relationships, followed to an active technique).
 
 One technique per line so a regeneration diffs readably. Python 3 stdlib only.
 
@@ -99,19 +103,67 @@ def build(src):
             fail("%s: sub-technique and parent disagree" % t["id"])
     techniques.sort(key=lambda t: t["id"])
 
+    revoked, deprecated = retired(src, ids)
+
     source = {
         "name": "MITRE ATT&CK Enterprise",
         "version": version,
         "format": "derived from the STIX 2.0 bundle of mitre/cti",
         "repository": "https://github.com/mitre/cti",
         "commit": commit.group(1) if commit else None,
-        "inputs": {"techniques.json": sha256(tech_path), "tactics.json": sha256(tac_path)},
+        "inputs": {"techniques.json": sha256(tech_path), "tactics.json": sha256(tac_path),
+                   "enterprise-attack.json": sha256(os.path.join(src, "enterprise-attack.json"))},
         "generator": "scripts/gen-attack-catalogue.py",
     }
-    return source, tactics, techniques
+    return source, tactics, techniques, revoked, deprecated
 
 
-def render(source, tactics, techniques):
+def retired(src, active):
+    """The revoked and deprecated technique ids of the STIX bundle: a rule written
+    against another ATT&CK release still names them. A revoked id maps to the active
+    technique its revoked-by chain ends at; a deprecated one has no successor."""
+    bundle_path = os.path.join(src, "enterprise-attack.json")
+    if not os.path.isfile(bundle_path):
+        fail("missing input " + bundle_path)
+    with open(bundle_path, encoding="utf-8") as f:
+        objects = json.load(f)["objects"]
+    by_stix = {o["id"]: o for o in objects}
+
+    def attack_id(o):
+        for r in o.get("external_references", []):
+            if r.get("source_name") == "mitre-attack":
+                return r.get("external_id")
+        return None
+
+    revoked_by = {}
+    for o in objects:
+        if o["type"] == "relationship" and o.get("relationship_type") == "revoked-by":
+            s, t = by_stix.get(o["source_ref"]), by_stix.get(o["target_ref"])
+            if s and t and s["type"] == "attack-pattern" and t["type"] == "attack-pattern":
+                revoked_by[attack_id(s)] = attack_id(t)
+    revoked, deprecated = [], []
+    for o in objects:
+        if o["type"] != "attack-pattern":
+            continue
+        tid = attack_id(o)
+        if tid is None or tid in active or not ID_RE.match(tid):
+            continue
+        if o.get("revoked"):
+            seen, to = {tid}, revoked_by.get(tid)
+            while to is not None and to not in active and to not in seen:
+                seen.add(to)
+                to = revoked_by.get(to)
+            if to is None or to not in active:
+                fail("%s is revoked but its revoked-by chain ends at no active technique" % tid)
+            revoked.append({"id": tid, "name": o["name"], "revoked_by": to})
+        elif o.get("x_mitre_deprecated"):
+            deprecated.append({"id": tid, "name": o["name"]})
+    revoked.sort(key=lambda t: t["id"])
+    deprecated.sort(key=lambda t: t["id"])
+    return revoked, deprecated
+
+
+def render(source, tactics, techniques, revoked, deprecated):
     dump = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
     lines = ["{", '"source":' + dump(source) + ",", '"licence":' + dump(LICENCE) + ",",
              '"tactics":[']
@@ -119,6 +171,10 @@ def render(source, tactics, techniques):
     lines += ["],", '"techniques":[']
     lines += [dump(t) + ("," if i + 1 < len(techniques) else "")
               for i, t in enumerate(techniques)]
+    lines += ["],", '"revoked":[']
+    lines += [dump(t) + ("," if i + 1 < len(revoked) else "") for i, t in enumerate(revoked)]
+    lines += ["],", '"deprecated":[']
+    lines += [dump(t) + ("," if i + 1 < len(deprecated) else "") for i, t in enumerate(deprecated)]
     lines += ["]", "}"]
     return "\n".join(lines) + "\n"
 

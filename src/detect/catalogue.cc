@@ -84,7 +84,39 @@ Result<Catalogue> Catalogue::parse(std::string_view json, const std::string& whe
       return bad(where, t.id + " names unknown parent " + t.parent);
     }
   }
+  // Optional (older catalogue files lack them): revoked and deprecated ids.
+  for (const char* key : {"revoked", "deprecated"}) {
+    const Value* list = doc->find(key);
+    if (list == nullptr) continue;
+    if (!list->is_array()) return bad(where, std::string(key) + " must be an array");
+    const bool revoked = std::string_view(key) == "revoked";
+    for (std::size_t i = 0; i < list->as_array().size(); ++i) {
+      const Value& t = list->as_array()[i];
+      std::string at = std::string(key) + "[" + std::to_string(i) + "]";
+      const std::string *id = str(t, "id"), *name = str(t, "name"), *by = str(t, "revoked_by");
+      if (!id || !name || (revoked && !by)) {
+        return bad(where, at + (revoked ? " needs id, name, revoked_by" : " needs id, name"));
+      }
+      if (c.find(*id) != nullptr || c.retired_by_id_.count(*id)) {
+        return bad(where, at + " (" + *id + ") is listed twice");
+      }
+      if (revoked && c.find(*by) == nullptr) {
+        return bad(where, at + " (" + *id + ") is revoked by unknown technique " + *by);
+      }
+      c.retired_by_id_.emplace(*id, c.retired_.size());
+      c.retired_.push_back({*id, *name, revoked ? *by : std::string()});
+    }
+  }
   return c;
+}
+
+ResolvedTechnique Catalogue::resolve(std::string_view id) const {
+  if (const Technique* t = find(id)) return {t->id, t, nullptr};
+  auto it = retired_by_id_.find(std::string(id));
+  if (it == retired_by_id_.end()) return {std::string(id), nullptr, nullptr};
+  const RetiredTechnique& r = retired_[it->second];
+  if (r.revoked_by.empty()) return {r.id, nullptr, &r};
+  return {r.revoked_by, find(r.revoked_by), &r};
 }
 
 const Technique* Catalogue::find(std::string_view id) const {

@@ -28,6 +28,22 @@ struct Technique {
   std::string url;
 };
 
+// A technique id the catalogue's release no longer lists as active: revoked (merged
+// into another technique; `revoked_by` is the active one its revoked-by chain ends at)
+// or deprecated (no successor).
+struct RetiredTechnique {
+  std::string id;
+  std::string name;
+  std::string revoked_by;  // empty: deprecated
+};
+
+// What an id from a rule's tag means in this catalogue (Catalogue::resolve).
+struct ResolvedTechnique {
+  std::string id;          // the id to record: the active successor of a revoked id, else as given
+  const Technique* known;  // nullptr: unknown to this release (newer, deprecated or mistyped)
+  const RetiredTechnique* retired;  // non-null: the id given was revoked or deprecated
+};
+
 class Catalogue {
  public:
   // Reads and checks the catalogue file; errors name the file and the entry.
@@ -37,6 +53,10 @@ class Catalogue {
   // nullptr when unknown. Ids are matched exactly ("T1071.004").
   const Technique* find(std::string_view id) const;
   const Tactic* tactic(std::string_view shortname) const;
+  // Revoked ids map through revoked-by to their active successor; deprecated and
+  // unknown ids are kept as given, `known` null — never dropped.
+  ResolvedTechnique resolve(std::string_view id) const;
+  const std::vector<RetiredTechnique>& retired() const { return retired_; }
 
   // {id, name, tactics: [{id, name, shortname, url}], parent, url, subtechniques: [ids],
   //  attack_version}: the GET /v1/attack/techniques/{id} document.
@@ -52,6 +72,8 @@ class Catalogue {
   std::vector<Tactic> tactics_;
   std::vector<Technique> techniques_;
   std::unordered_map<std::string, std::size_t> by_id_;
+  std::vector<RetiredTechnique> retired_;
+  std::unordered_map<std::string, std::size_t> retired_by_id_;
   std::string version_;
   std::string licence_;
   core::Value source_;

@@ -73,13 +73,20 @@ std::vector<SigmaFinding> SigmaStage::evaluate(const Value& telemetry,
     if (techniques.empty()) techniques.push_back("");
     for (const auto& t : techniques) {
       SigmaFinding f;
-      f.technique = t;
+      // The corpus may name ids of another ATT&CK release: a revoked one becomes its
+      // successor here; a deprecated or unknown one is kept as tagged, marked unknown.
+      ResolvedTechnique rt = t.empty() ? ResolvedTechnique{"", nullptr, nullptr} : catalogue.resolve(t);
+      const Technique* known = rt.known;
+      f.technique = rt.id;
       f.rule = "sigma:" + r.id;
       f.respond = respond && !t.empty();
-      const Technique* known = t.empty() ? nullptr : catalogue.find(t);
       f.tactic = known != nullptr && !known->tactics.empty() ? known->tactics.front() : rule_tactic;
       f.info = info;
       f.info.set("technique_known", known != nullptr);
+      if (rt.retired != nullptr) {
+        f.info.set("technique_tagged", t);
+        f.info.set("technique_tag_status", rt.retired->revoked_by.empty() ? "deprecated" : "revoked");
+      }
       out.push_back(std::move(f));
     }
   }

@@ -3,8 +3,10 @@
 //
 // A match becomes one finding per ATT&CK technique its tags name (attack.t1059.001 ->
 // T1059.001); a rule without a technique tag gives one finding with technique "".
-// Techniques the catalogue does not know (ATT&CK v19 ids against the v18.1 catalogue)
-// are kept and marked `technique_known: false`, never dropped. Whether a finding raises
+// Tags are resolved through the catalogue (Catalogue::resolve): a revoked id becomes its
+// successor (`technique_tagged` keeps the tag); deprecated ids and ids the catalogue does
+// not know (ATT&CK v19 ids against the v18.1 catalogue) are kept and marked
+// `technique_known: false`, never dropped. Whether a finding raises
 // a counter-agent is the rule's level: `respond_levels` (default high, critical);
 // lower levels are recorded only.
 //
@@ -31,6 +33,7 @@ struct SigmaFinding {
   std::string rule;       // "sigma:<rule id>", the detection's rule name
   bool respond = false;   // the rule's level raises a counter-agent
   // {id, title, level, status, author, references, file, technique_known, fields: {path: value}}
+  // and, for a revoked or deprecated tag, technique_tagged and technique_tag_status
   core::Value info;
 };
 

@@ -31,6 +31,44 @@ TEST(Catalogue, LoadsTheShippedFile) {
   EXPECT_TRUE(has_hollowing);
 }
 
+// Ids a rule written for another ATT&CK release names: revoked ones map through the
+// revoked-by relationships (chains followed at generation), deprecated and unknown ones
+// are kept as given.
+TEST(Catalogue, ResolvesRetiredIds) {
+  auto c = Catalogue::load(std::string(GENESIS_SOURCE_DIR) + "/share/attack/catalogue.json");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->retired().size(), 144u);  // v18.1: 132 revoked, 12 deprecated attack-patterns
+  struct Case {
+    const char* id;
+    const char* want;
+    bool known;
+    const char* retired;  // "", "revoked", "deprecated"
+  };
+  for (const Case& k : {Case{"T1055", "T1055", true, ""}, Case{"T1086", "T1059.001", true, "revoked"},
+                        Case{"T1002", "T1560", true, "revoked"}, Case{"T1004", "T1547.004", true, "revoked"},
+                        Case{"T1043", "T1043", false, "deprecated"}, Case{"T1685", "T1685", false, ""},
+                        Case{"T1070.999", "T1070.999", false, ""}}) {
+    ResolvedTechnique r = c->resolve(k.id);
+    EXPECT_EQ(r.id, k.want) << k.id;
+    EXPECT_EQ(r.known != nullptr, k.known) << k.id;
+    std::string status = r.retired == nullptr ? "" : r.retired->revoked_by.empty() ? "deprecated" : "revoked";
+    EXPECT_EQ(status, k.retired) << k.id;
+  }
+}
+
+TEST(Catalogue, RefusesBrokenRetiredLists) {
+  const std::string head =
+      R"({"source":{"version":"1"},"tactics":[{"id":"TA1","name":"n","shortname":"s","url":"u"}],)"
+      R"("techniques":[{"id":"T1","name":"n","tactics":["s"],"url":"u"}],)";
+  EXPECT_TRUE(Catalogue::parse(head + R"("revoked":[{"id":"T2","name":"old","revoked_by":"T1"}]})", "x").ok());
+  auto dangling = Catalogue::parse(head + R"("revoked":[{"id":"T2","name":"old","revoked_by":"T3"}]})", "x");
+  ASSERT_FALSE(dangling.ok());
+  EXPECT_NE(dangling.error().message.find("unknown technique T3"), std::string::npos);
+  EXPECT_FALSE(Catalogue::parse(head + R"("revoked":[{"id":"T1","name":"n","revoked_by":"T1"}]})", "x").ok());
+  EXPECT_FALSE(Catalogue::parse(head + R"("deprecated":[{"id":"T2"}]})", "x").ok());
+  EXPECT_FALSE(Catalogue::parse(head + R"("deprecated":{}})", "x").ok());
+}
+
 TEST(Catalogue, RefusesBrokenDocuments) {
   EXPECT_FALSE(Catalogue::parse("{", "x").ok());
   EXPECT_FALSE(Catalogue::parse(R"({"tactics":[],"techniques":[]})", "x").ok());

@@ -662,6 +662,33 @@ TEST_F(SigmaE2E, UnknownTechniqueIsKeptAndMarked) {
   EXPECT_FALSE(d.find("sigma")->as_array()[0].find("technique_known")->as_bool());
 }
 
+TEST_F(SigmaE2E, RevokedTechniqueMapsToItsSuccessorDeprecatedIsKept) {
+  std::string a = spawn("sigma_retired");
+  Value r = call("POST", "/v1/telemetry",
+                 R"({"agent_id":")" + a +
+                     R"(","telemetry":{"event":"process.start","process":{"executable":"C:\\tools\\m.exe","command_line":"m.exe genesis-sigma-retired-marker"}}})",
+                 200);
+  std::map<std::string, Value> by_technique;
+  for (const Value& d : r.find("detections")->as_array()) by_technique[d.find("technique")->as_string()] = d;
+  ASSERT_EQ(by_technique.size(), 2u) << core::to_json(r);
+  // T1086 (revoked in v18.1) is recorded as T1059.001, the tag kept beside it.
+  ASSERT_TRUE(by_technique.count("T1059.001")) << core::to_json(r);
+  const Value& revoked = by_technique["T1059.001"];
+  EXPECT_EQ(revoked.find("tactic")->as_string(), "execution");
+  const Value& ri = revoked.find("sigma")->as_array()[0];
+  EXPECT_TRUE(ri.find("technique_known")->as_bool());
+  EXPECT_EQ(ri.find("technique_tagged")->as_string(), "T1086");
+  EXPECT_EQ(ri.find("technique_tag_status")->as_string(), "revoked");
+  // T1043 (deprecated, no successor) is kept as tagged and marked unknown.
+  ASSERT_TRUE(by_technique.count("T1043")) << core::to_json(r);
+  const Value& di = by_technique["T1043"].find("sigma")->as_array()[0];
+  EXPECT_FALSE(di.find("technique_known")->as_bool());
+  EXPECT_EQ(di.find("technique_tag_status")->as_string(), "deprecated");
+  EXPECT_EQ(r.find("counter_agents")->as_array().size(), 0u) << "low level: recorded only";
+  Value listed = call("GET", "/v1/detections?agent=" + a + "&technique=T1059", "", 200);
+  EXPECT_EQ(listed.find("detections")->as_array().size(), 1u);
+}
+
 TEST_F(SigmaE2E, FormatErrors) {
   std::string a = spawn("sigma_errors");
   Value bad = call("POST", "/v1/telemetry?format=syslog&agent_id=" + a, "{}", 400);
