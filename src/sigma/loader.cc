@@ -1,5 +1,6 @@
 // Read and parse stages: YAML documents -> CompiledRule, with every problem a
 // Diagnostic. yaml-cpp's exceptions stop here.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -290,9 +291,49 @@ void Loader::Impl::add_document(const YAML::Node& doc, const std::string& file) 
   rules.push_back(std::make_shared<CompiledRule>(std::move(rule)));
 }
 
+namespace {
+
+// Counts the documents of a YAML stream without building them.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::size_t documents = 0;
+  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp before 0.8.0 never finishes LoadAll on a stream with a flow token (`,`) outside
+// any collection (",", "- a\n,"): the parser hands back an empty document for it forever,
+// without consuming it, each one allocating (jbeder/yaml-cpp#1040, fixed upstream by
+// #1319). Debian 12 ships 0.7.0, so the documents are counted first: a stream holds at
+// most one document per byte (plus one), so more than that is the loop, and the text is
+// refused as malformed instead of hanging the loader and exhausting memory.
+bool yaml_loops(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (parser.HandleNextDocument(counter)) {
+    if (counter.documents > text.size() + 1) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Loader::Impl::add_text(std::string_view text, const std::string& file) {
   std::vector<YAML::Node> docs;
   try {
+    if (yaml_loops(text)) {
+      diag(DK::kMalformed, file, 0, 0, "",
+           "YAML: a flow indicator (',') outside any [ ] or { } collection");
+      return;
+    }
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     diag(DK::kMalformed, file, e.mark.line + 1, e.mark.column + 1, "", "YAML: " + e.msg);
