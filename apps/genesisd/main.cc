@@ -84,7 +84,17 @@ int main(int argc, char** argv) {
   // 4. Routes and metrics.
   server::Router router;
   server::Metrics metrics;
-  server::add_health_routes(router, metrics);
+  // Ready: the store answers a read and the detection content is loaded (the
+  // detector, made below, loads its Sigma rules in the background).
+  std::function<bool()> detection_content_loaded = [] { return true; };
+  server::add_health_routes(router, metrics, [&]() -> std::optional<std::string> {
+    storage::AgentQuery one;
+    one.limit = 1;
+    if (auto page = reg.store().list(std::string(storage::kDefaultTenant), one); !page)
+      return "store: " + page.error().message;
+    if (!detection_content_loaded()) return std::string("the Sigma rules are loading");
+    return std::nullopt;
+  });
   if (auto s = server::add_tenant_routes(router, reg.store()); !s) return fail("load tenants", s.error());
   // Retention: the configured ages, enforced in the background and by
   // POST /v1/admin/vacuum (genesis admin vacuum).
@@ -131,6 +141,7 @@ int main(int argc, char** argv) {
   auto created = detect::Detector::create(reg, std::move(alerts), dopts);
   if (!created) return fail("start detector", created.error());
   detector = std::move(*created);
+  detection_content_loaded = [det = detector.get()] { return det->content_loaded(); };
   server::add_telemetry_routes(router, *detector);
   server::add_detection_routes(router, *detector);
   // The detector evaluates the stored modules of package mitre on top of its

@@ -252,6 +252,11 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
 
 int64_t Detector::now() const { return options_.now_ms ? options_.now_ms() : core::now_ms(); }
 
+bool Detector::content_loaded() const {
+  std::lock_guard lock(sigma_mu_);
+  return !sigma_loading_;
+}
+
 std::shared_ptr<const SigmaStage> Detector::sigma() const {
   std::unique_lock lock(sigma_mu_);
   sigma_cv_.wait(lock, [this] { return !sigma_loading_; });

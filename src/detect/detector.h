@@ -179,6 +179,8 @@ class Detector {
   // The Sigma rules in force (null when none). genesisd's start does not wait for the
   // corpus to load; evaluation does: until the rules are in, telemetry waits here.
   std::shared_ptr<const SigmaStage> sigma() const;
+  // False while the Sigma rules are still loading (GET /readyz); never waits.
+  bool content_loaded() const;
 
  private:
   Detector(registry::Registry& registry, std::unique_ptr<AlertSink> alerts, DetectorOptions options);

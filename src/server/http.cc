@@ -24,10 +24,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 
 #include "mesh/mesh.h"
+#include "server/csp.h"
 #include "server/server.h"
 
 namespace genesis::server {
@@ -153,6 +155,12 @@ struct Server::Impl {
 
   void do_accept();
   Response serve_static(const Request& req);
+  // The shell's Content-Security-Policy, from index.html's inline scripts; computed
+  // again when index.html changes (a new build of the shell in place).
+  std::string shell_csp(const std::filesystem::path& index);
+  std::mutex csp_mu;
+  std::string csp;
+  std::filesystem::file_time_type csp_mtime{};
 
   void stop_when_drained(std::shared_ptr<net::steady_timer> timer,
                          std::chrono::steady_clock::time_point deadline) {
@@ -551,6 +559,10 @@ Response Server::Impl::serve_static(const Request& req) {
   if (!read_file(file, r.body))
     return error_response(404, core::code::kNotFound, "no file " + req.path);
   r.content_type = mime_type(file.string());
+  // On every file of the shell: a worker's policy is the one its script came with.
+  r.headers.emplace_back("Content-Security-Policy", shell_csp(root / "index.html"));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
   std::string name = file.filename().string();
   if (name == "index.html" || name == "genesis-sw.js") {
     r.headers.emplace_back("Cache-Control", "no-cache");
@@ -559,6 +571,19 @@ Response Server::Impl::serve_static(const Request& req) {
     r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
   }
   return r;
+}
+
+std::string Server::Impl::shell_csp(const std::filesystem::path& index) {
+  std::error_code ec;
+  auto mtime = std::filesystem::last_write_time(index, ec);
+  std::lock_guard lock(csp_mu);
+  if (csp.empty() || ec || mtime != csp_mtime) {
+    std::string html;
+    read_file(index, html);  // no index.html: a policy that allows no inline script
+    csp = shell_content_security_policy(html);
+    csp_mtime = ec ? std::filesystem::file_time_type{} : mtime;
+  }
+  return csp;
 }
 
 Server::Server(ServerOptions options, Router& router, Metrics& metrics, mesh::EventBus& bus)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,8 +19,10 @@ class Engine;
 
 namespace genesis::server {
 
-// GET /healthz, GET /metrics
-void add_health_routes(Router& router, Metrics& metrics);
+// GET /healthz (the process answers), GET /metrics, GET /readyz (ready for
+// traffic: `not_ready` returns why not, or nothing; 503 while it says something).
+void add_health_routes(Router& router, Metrics& metrics,
+                       std::function<std::optional<std::string>()> not_ready = {});
 
 // GET/POST /v1/tenants, and the resolver that gives every request its tenant
 // (X-Genesis-Tenant; an unknown tenant is refused). server/tenants.cc.

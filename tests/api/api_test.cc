@@ -1,6 +1,9 @@
 // The HTTP and WebSocket API, driven against a real genesisd.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -67,6 +70,22 @@ TEST_F(ApiTest, HealthAndMetrics) {
   EXPECT_NE(m->body.find("genesis_http_requests_total{route=\"/v1/agents\",status=\"201\"}"), std::string::npos);
   EXPECT_NE(m->body.find("genesis_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m->body.find("genesis_agents "), std::string::npos);
+  // Readiness: 503 with a reason while the detection content loads, then 200.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = http_.get("/readyz");
+    ASSERT_TRUE(r.ok());
+    status = r->status;
+    if (status == 200) {
+      EXPECT_EQ(r->json()->find("status")->as_string(), "ready");
+      break;
+    }
+    ASSERT_EQ(status, 503) << r->body;
+    EXPECT_FALSE(r->json()->find("reason")->as_string().empty()) << r->body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
 }
 
 TEST_F(ApiTest, SpawnGetPatchMoveDelete) {

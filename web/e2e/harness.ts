@@ -94,9 +94,23 @@ export async function api<T = any>(base: string, method: string, path: string, b
   return { status: res.status, data: (text ? JSON.parse(text) : null) as T };
 }
 
+/**
+ * What the browser refused under the shell's Content-Security-Policy, on every
+ * page the tests open (Chromium reports each refusal on the console); the last
+ * test expects none.
+ */
+export const cspViolations: string[] = [];
+
+export function watchCsp(page: Page): void {
+  page.on('console', (m) => {
+    if (m.text().includes('Content Security Policy')) cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
+}
+
 export async function openShell(ctx: BrowserContext, url: string, query = ''): Promise<Page> {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  watchCsp(page);
   await page.goto(url + '/' + query);
   await page.waitForFunction(() => window.__genesis?.view !== null && window.__genesis?.loaded === true, null, { timeout: 30000 });
   return page;

@@ -17,6 +17,8 @@ import {
   waitForAgent,
   waitForRest,
   waitFrames,
+  watchCsp,
+  cspViolations,
   type Daemon,
 } from './harness';
 
@@ -118,6 +120,7 @@ describe('boot', () => {
     const c = await browser.newContext();
     const page = await c.newPage();
     page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    watchCsp(page);
     // The preboot's combined request fails; the shell must still register, announce
     // and leave exactly one agent for the tab.
     await page.route('**/auth/capability', (route) =>
@@ -146,6 +149,7 @@ describe('boot', () => {
     try {
       const page = await (await b.newContext()).newPage();
       page.on('pageerror', (e) => console.error('pageerror:', e.message));
+      watchCsp(page);
       await page.goto(daemon.url.replace('127.0.0.1', 'genesis.test') + '/');
       await page.waitForFunction(() => !!window.__genesis && (window.__genesis.bootMs !== null || window.__genesis.error !== null), null, { timeout: 30000 });
       const g = await page.evaluate(() => ({
@@ -219,6 +223,7 @@ describe('fleet view', () => {
     expect(await insp.locator('a.full-link').getAttribute('href')).toBe(`/inspect/${a.id}`);
     await page.keyboard.press('Escape');
     const full = await ctx.newPage();
+    watchCsp(full);
     await full.goto(`${daemon.url}/inspect/${a.id}`);
     await expect.poll(async () => (await full.locator('#inspector-page').textContent()) ?? '', POLL).toContain('"watch-dns"');
     expect(await full.locator('#inspector-page').textContent()).toContain('scan-resolvers');
@@ -488,5 +493,44 @@ describe('screenshots at 100 agents', () => {
     } finally {
       await d2.stop();
     }
+  });
+});
+
+// Last, so that every page above has run under the policy.
+describe('content security policy', () => {
+  it('serves the shell under a strict policy that its own code never breaks, and refuses injected script', async () => {
+    const res = await fetch(daemon.url + '/');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'/);
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const page = await openShell(ctx, daemon.url);
+    // The inline preboot ran (allowed by its hash): only it marks the announcement.
+    expect(await page.evaluate(() => performance.getEntriesByName('genesis:announced', 'mark').length)).toBe(1);
+    await page.locator('#legend').waitFor();
+    expect(cspViolations).toEqual([]);
+    // An injected inline script and style are refused.
+    const refused = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve) => {
+          const seen: string[] = [];
+          document.addEventListener('securitypolicyviolation', (e) => {
+            seen.push(e.violatedDirective);
+            if (seen.length === 2) resolve(seen);
+          });
+          const s = document.createElement('script');
+          s.textContent = 'window.__injected = true';
+          document.body.append(s);
+          const st = document.createElement('style');
+          st.textContent = 'body { background: red }';
+          document.head.append(st);
+          setTimeout(() => resolve(seen), 3000);
+        }),
+    );
+    expect(refused.sort()).toEqual(['script-src-elem', 'style-src-elem']);
+    expect(await page.evaluate(() => (window as any).__injected)).toBeUndefined();
+    await page.close();
   });
 });

@@ -65,9 +65,9 @@ export function renderLegend(): void {
     <div>colour = emotion: hue from pleasure (0 → 1)</div>
     <div class="hue"></div>
     <div>saturation and glow = arousal</div>
-    <div class="row"><span class="dot" style="background:#888;box-shadow:0 0 0 2px #fff inset"></span>white ring: this tab's agent</div>
-    <div class="row"><span class="dot" style="background:#ff1a0d;box-shadow:0 0 6px #ff1a0d"></span>pulsing red: detection</div>
-    <div class="row"><span class="dot" style="background:#3373ff"></span>blue: counter-agent (linked to its target)</div>
+    <div class="row"><span class="dot self"></span>white ring: this tab's agent</div>
+    <div class="row"><span class="dot detection"></span>pulsing red: detection</div>
+    <div class="row"><span class="dot counter"></span>blue: counter-agent (linked to its target)</div>
     <div class="row">slow breathing: fatigue &gt; 0.7</div>
     <div class="keys">drag background: orbit · shift/right-drag: pan · wheel, +/-: zoom · arrows: orbit · WASD: pan · f: fit · click node: inspect · drag node onto another: re-parent · /: search · Esc: close</div>`;
   l.hidden = false;
