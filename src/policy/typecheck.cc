@@ -490,6 +490,12 @@ const std::pair<const char*, const char*> kSignatures[] = {
     {"rand.intn", "(string, number) => number"},
     {"trace", "(string) => boolean"},
     {"io.jwt.encode_sign_raw", "(string, string, string) => string"},
+    {"graphql.parse", "(any<string, object[any: any]>, any<string, object[any: any]>) => array<object[any: any], object[any: any]>"},
+    {"graphql.parse_and_verify", "(any<string, object[any: any]>, any<string, object[any: any]>) => array<boolean, object[any: any], object[any: any]>"},
+    {"graphql.parse_query", "(string) => object[any: any]"},
+    {"graphql.parse_schema", "(string) => object[any: any]"},
+    {"graphql.is_valid", "(any<string, object[any: any]>, any<string, object[any: any]>) => boolean"},
+    {"graphql.schema_is_valid", "(any<string, object[any: any]>) => boolean"},
 };
 
 const std::map<std::string, TypePtr>& signatures() {

@@ -77,6 +77,7 @@ void register_providers();
 void register_x509();
 void register_jsonschema();
 void register_regoast();  // rego.parse_module (regoast.cc)
+void register_graphql();  // graphql.* (graphql.cc, over src/graphql)
 
 // Shared codecs (encoding.cc).
 std::string base64_encode(const std::string& s, bool url, bool pad);

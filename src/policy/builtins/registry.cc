@@ -40,6 +40,7 @@ void register_all() {
   register_x509();
   register_jsonschema();
   register_regoast();
+  register_graphql();
 }
 
 }  // namespace
