@@ -3,11 +3,9 @@
 // their parent, a fragment spread walked once per operation. At each node the
 // rules run in gqlparser's registration order (alphabetical by rule), so
 // errors come out in its order.
-//
-// Not checked (yet): OverlappingFieldsCanBeMerged (same response name for
-// different fields or arguments in one selection set).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "graphql/graphql.h"
@@ -80,9 +78,213 @@ struct ValueCtx {
   bool expected_has_default = false;
 };
 
+// OverlappingFieldsCanBeMerged, as graphql-js (and gqlparser after it) finds
+// conflicts: fields with one response name in a selection set (fragments
+// included) must be the same field with the same arguments unless their
+// parents are different object types, and must not return conflicting types;
+// their sub-selections are compared the same way.
+class Overlap {
+ public:
+  struct Conflict {
+    std::string response_name;
+    std::string message;         // leaf reason
+    std::vector<Conflict> subs;  // "subfields ... conflict because ..."
+    Position pos;
+    std::string text() const {
+      if (subs.empty()) return message;
+      std::string out;
+      for (size_t i = 0; i < subs.size(); ++i) {
+        if (i) out += " and ";
+        out += "subfields \"" + subs[i].response_name + "\" conflict because " + subs[i].text();
+      }
+      return out;
+    }
+  };
+
+  Overlap(const Schema& s, const QueryDocument& d) : schema_(s), doc_(d) {}
+
+  std::vector<Conflict> within(const Definition* parent, const std::vector<Selection>& sels) {
+    depth_ = 0;
+    std::vector<Conflict> out;
+    Collected c = collect(parent, sels);
+    for (const auto& [name, fields] : c.fields)
+      for (size_t i = 0; i < fields.size(); ++i)
+        for (size_t j = i + 1; j < fields.size(); ++j)
+          if (auto k = find(false, name, fields[i], fields[j])) out.push_back(std::move(*k));
+    for (size_t i = 0; i < c.fragments.size(); ++i) {
+      std::set<std::string> compared;
+      fields_and_fragment(out, compared, false, c, c.fragments[i]);
+      for (size_t j = i + 1; j < c.fragments.size(); ++j) fragments(out, false, c.fragments[i], c.fragments[j]);
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    const Definition* parent;
+    const Selection* node;
+    const FieldDefinition* def;
+  };
+  struct Collected {
+    std::vector<std::pair<std::string, std::vector<Entry>>> fields;  // by response name, in order
+    std::map<std::string, size_t> index;
+    std::vector<std::string> fragments;
+    void add(const std::string& name, Entry e) {
+      auto [it, fresh] = index.emplace(name, fields.size());
+      if (fresh)
+        fields.push_back({name, {e}});
+      else
+        fields[it->second].second.push_back(e);
+    }
+  };
+
+  const FragmentDefinition* fragment_named(const std::string& name) const {
+    for (const auto& f : doc_.fragments)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
+
+  void gather(const Definition* parent, const std::vector<Selection>& sels, Collected& c) {
+    for (const auto& s : sels) {
+      if (s.kind == SelectionKind::kField) {
+        const FieldDefinition* def = nullptr;
+        if (parent != nullptr && (parent->kind == "OBJECT" || parent->kind == "INTERFACE")) def = parent->field(s.name);
+        c.add(s.alias.empty() ? s.name : s.alias, Entry{parent, &s, def});
+      } else if (s.kind == SelectionKind::kFragmentSpread) {
+        if (std::find(c.fragments.begin(), c.fragments.end(), s.name) == c.fragments.end())
+          c.fragments.push_back(s.name);
+      } else {
+        gather(s.type_condition.empty() ? parent : schema_.type(s.type_condition), s.selection_set, c);
+      }
+    }
+  }
+  Collected collect(const Definition* parent, const std::vector<Selection>& sels) {
+    Collected c;
+    gather(parent, sels, c);
+    return c;
+  }
+
+  void between(std::vector<Conflict>& out, bool exclusive, const Collected& a, const Collected& b) {
+    for (const auto& [name, fa] : a.fields) {
+      auto it = b.index.find(name);
+      if (it == b.index.end()) continue;
+      for (const auto& x : fa)
+        for (const auto& y : b.fields[it->second].second)
+          if (auto k = find(exclusive, name, x, y)) out.push_back(std::move(*k));
+    }
+  }
+
+  void fields_and_fragment(std::vector<Conflict>& out, std::set<std::string>& compared, bool exclusive,
+                           const Collected& c, const std::string& name) {
+    if (!compared.insert(name).second) return;
+    const FragmentDefinition* f = fragment_named(name);
+    if (f == nullptr) return;
+    Collected fc = collect(schema_.type(f->type_condition), f->selection_set);
+    between(out, exclusive, c, fc);
+    for (const auto& n : fc.fragments) fields_and_fragment(out, compared, exclusive, c, n);
+  }
+
+  void fragments(std::vector<Conflict>& out, bool exclusive, const std::string& a, const std::string& b) {
+    if (a == b) return;
+    std::string key = (a < b ? a + "\n" + b : b + "\n" + a) + (exclusive ? "\n1" : "\n0");
+    if (!compared_pairs_.insert(key).second) return;
+    const FragmentDefinition* fa = fragment_named(a);
+    const FragmentDefinition* fb = fragment_named(b);
+    if (fa == nullptr || fb == nullptr) return;
+    Collected ca = collect(schema_.type(fa->type_condition), fa->selection_set);
+    Collected cb = collect(schema_.type(fb->type_condition), fb->selection_set);
+    between(out, exclusive, ca, cb);
+    for (const auto& n : cb.fragments) fragments(out, exclusive, a, n);
+    for (const auto& n : ca.fragments) fragments(out, exclusive, n, b);
+  }
+
+  static bool same_value(const Value* a, const Value* b) {
+    if (a == nullptr || b == nullptr) return a == b;
+    if (a->kind != b->kind || a->raw != b->raw || a->children.size() != b->children.size()) return false;
+    for (size_t i = 0; i < a->children.size(); ++i) {
+      if (a->children[i].name != b->children[i].name) return false;
+      if (!same_value(a->children[i].value.get(), b->children[i].value.get())) return false;
+    }
+    return true;
+  }
+  static bool same_arguments(const std::vector<Argument>& a, const std::vector<Argument>& b) {
+    if (a.size() != b.size()) return false;
+    for (const auto& x : a) {
+      bool matched = false;
+      for (const auto& y : b)
+        if (x.name == y.name && same_value(x.value.get(), y.value.get())) {
+          matched = true;
+          break;
+        }
+      if (!matched) return false;
+    }
+    return true;
+  }
+
+  bool leaf(const std::string& name) const {
+    const Definition* d = schema_.type(name);
+    return d != nullptr && (d->kind == "SCALAR" || d->kind == "ENUM");
+  }
+  bool types_conflict(const Type& a, const Type& b) const {
+    if (a.non_null != b.non_null) return true;
+    if (a.elem || b.elem) {
+      if (!a.elem || !b.elem) return true;
+      return types_conflict(*a.elem, *b.elem);
+    }
+    if (leaf(a.named) || leaf(b.named)) return a.named != b.named;
+    return false;
+  }
+
+  std::optional<Conflict> find(bool parents_exclusive, const std::string& name, const Entry& a, const Entry& b) {
+    bool exclusive = parents_exclusive || (a.parent != b.parent && a.parent != nullptr && b.parent != nullptr &&
+                                           a.parent->kind == "OBJECT" && b.parent->kind == "OBJECT");
+    if (!exclusive) {
+      if (a.node->name != b.node->name)
+        return Conflict{name, "\"" + a.node->name + "\" and \"" + b.node->name + "\" are different fields", {}, b.node->pos};
+      if (!same_arguments(a.node->arguments, b.node->arguments))
+        return Conflict{name, "they have differing arguments", {}, b.node->pos};
+    }
+    const Type* ta = a.def && a.def->type ? a.def->type.get() : nullptr;
+    const Type* tb = b.def && b.def->type ? b.def->type.get() : nullptr;
+    if (ta != nullptr && tb != nullptr && types_conflict(*ta, *tb))
+      return Conflict{name, "they return conflicting types \"" + ta->str() + "\" and \"" + tb->str() + "\"", {},
+                      b.node->pos};
+    if (a.node->selection_set.empty() || b.node->selection_set.empty()) return std::nullopt;
+    // Cyclic fragments expand without end and repeated names multiply the
+    // work; bound both (NoFragmentCycles reports the cycles).
+    if (depth_ > 64 || ++work_ > kMaxWork) return std::nullopt;
+    ++depth_;
+    std::vector<Conflict> subs;
+    Collected ca = collect(ta ? schema_.type(ta->name()) : nullptr, a.node->selection_set);
+    Collected cb = collect(tb ? schema_.type(tb->name()) : nullptr, b.node->selection_set);
+    between(subs, exclusive, ca, cb);
+    for (const auto& n : cb.fragments) {
+      std::set<std::string> compared;
+      fields_and_fragment(subs, compared, exclusive, ca, n);
+    }
+    for (const auto& n : ca.fragments) {
+      std::set<std::string> compared;
+      fields_and_fragment(subs, compared, exclusive, cb, n);
+    }
+    for (const auto& x : ca.fragments)
+      for (const auto& y : cb.fragments) fragments(subs, exclusive, x, y);
+    --depth_;
+    if (subs.empty()) return std::nullopt;
+    return Conflict{name, "", std::move(subs), b.node->pos};
+  }
+
+  static constexpr long kMaxWork = 200000;  // sub-selection comparisons per document
+
+  const Schema& schema_;
+  const QueryDocument& doc_;
+  std::set<std::string> compared_pairs_;
+  int depth_ = 0;
+  long work_ = 0;
+};
+
 class Walker {
  public:
-  Walker(const Schema& s, const QueryDocument& d) : schema_(s), doc_(d) {}
+  Walker(const Schema& s, const QueryDocument& d) : schema_(s), doc_(d), overlap_(s, d) {}
 
   std::vector<Error> run() {
     for (const auto& op : doc_.operations) {
@@ -277,6 +479,8 @@ class Walker {
         add(f.pos, "Unknown argument \"" + a.name + "\" on field \"" + parent->name + "." + f.name + "\"." +
                        suggest("Did you mean", a.name, names, true));
       }
+    // OverlappingFieldsCanBeMerged (fragments walked on their own are checked once, at the fragment)
+    if (op_ != nullptr) overlapping(def ? type_of(def->type) : nullptr, f.selection_set);
     // ProvidedRequiredArguments
     if (def != nullptr)
       for (const auto& ad : def->arguments) {
@@ -546,6 +750,8 @@ class Walker {
       add(f.pos, "Fragment cannot condition on non composite type \"" + f.type_condition + "\".");
     // KnownTypeNames
     if (!f.type_condition.empty() && t == nullptr) add(f.pos, "Unknown type \"" + f.type_condition + "\".");
+    // OverlappingFieldsCanBeMerged (gqlparser checks an inline fragment's set, then again its field's)
+    overlapping(f.type_condition.empty() ? parent : t, f.selection_set);
     // PossibleFragmentSpreads
     if (!can_spread(parent, f.type_condition))
       add(f.pos, "Fragment cannot be spread here as objects of type \"" + parent->name + "\" can never be of type \"" +
@@ -574,6 +780,8 @@ class Walker {
     // NoUnusedFragments
     in_fragments_ = true;
     if (!used_fragments_.count(f.name)) add(f.pos, "Fragment \"" + f.name + "\" is never used.");
+    // OverlappingFieldsCanBeMerged
+    overlapping(def, f.selection_set);
     // UniqueFragmentNames
     if (!fragment_names_.insert(f.name).second)
       add(f.pos, "There can be only one fragment named \"" + f.name + "\".");
@@ -648,6 +856,8 @@ class Walker {
       else
         add(v.pos, "Variable \"$" + v.variable + "\" is never used.");
     }
+    // OverlappingFieldsCanBeMerged
+    overlapping(root, op.selection_set);
     // SingleFieldSubscriptions
     if (op.operation == "subscription") {
       std::vector<const Selection*> fields;
@@ -673,8 +883,15 @@ class Walker {
     }
   }
 
+  void overlapping(const Definition* parent, const std::vector<Selection>& sels) {
+    for (const auto& c : overlap_.within(parent, sels))
+      add(c.pos, "Fields \"" + c.response_name + "\" conflict because " + c.text() +
+                     ". Use different aliases on the fields to fetch both if this was intentional.");
+  }
+
   const Schema& schema_;
   const QueryDocument& doc_;
+  Overlap overlap_;
   const OperationDefinition* op_ = nullptr;
   std::set<const VariableDefinition*> used_;
   std::set<std::string> walked_spreads_;

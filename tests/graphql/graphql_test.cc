@@ -280,6 +280,39 @@ TEST(GraphqlValidate, RulesAndMessages) {
   EXPECT_EQ(check("{ pet(id: 1, id: 2) { name } }"), "input:1:3: There can be only one argument named \"id\".\n");
 }
 
+TEST(GraphqlValidate, OverlappingFieldsCanBeMerged) {
+  EXPECT_EQ(check("{ color color c: color } fragment F on Query { color } query Q { color ...F ...F }"),
+            "input:1:1: This anonymous operation must be the only defined operation.\n");
+  // Found in the inline fragment's set and again in its field's set, as gqlparser reports it.
+  EXPECT_EQ(check("{ pet(id: 1) { ... on Dog { name: nickname name } } }"),
+            "input:1:44: Fields \"name\" conflict because \"nickname\" and \"name\" are different fields. Use different "
+            "aliases on the fields to fetch both if this was intentional.\n"
+            "input:1:44: Fields \"name\" conflict because \"nickname\" and \"name\" are different fields. Use different "
+            "aliases on the fields to fetch both if this was intentional.\n");
+  EXPECT_EQ(check("{ dog: pet(id: 1) { ... on Dog { nickname(short: true) } } dog: pet(id: 1) { ... on Dog { nickname(short: false) } } }"),
+            "input:1:60: Fields \"dog\" conflict because subfields \"nickname\" conflict because they have differing "
+            "arguments. Use different aliases on the fields to fetch both if this was intentional.\n");
+  // Different object parents may share a response name, but not with conflicting leaf types.
+  EXPECT_EQ(check("{ animal { ... on Dog { x: name } ... on Cat { x: name } } }"), "");
+  EXPECT_EQ(check("{ animal { ... on Dog { x: barks } ... on Cat { x: lives } } }"),
+            "input:1:49: Fields \"x\" conflict because they return conflicting types \"Boolean\" and \"Int\". Use "
+            "different aliases on the fields to fetch both if this was intentional.\n");
+  EXPECT_EQ(check("{ a: pet(id: 1) { name } a: pet(id: 1) { name: __typename } }"),
+            "input:1:26: Fields \"a\" conflict because subfields \"name\" conflict because \"name\" and "
+            "\"__typename\" are different fields. Use different aliases on the fields to fetch both if this was "
+            "intentional.\n");
+  // Through fragments.
+  EXPECT_EQ(check("{ pet(id: 1) { name ...F } } fragment F on Pet { name: __typename }"),
+            "input:1:50: Fields \"name\" conflict because \"name\" and \"__typename\" are different fields. Use "
+            "different aliases on the fields to fetch both if this was intentional.\n");
+}
+
+TEST(GraphqlValidate, CyclicFragmentsEndQuickly) {
+  // Each level doubles the comparisons; the cycle would never end unbounded.
+  std::string q = "{ pet(id: 1) { ...A } } fragment A on Pet { n: name { n: name { ...A } ...A } n: name { n: name { ...A } ...A } }";
+  EXPECT_NE(check(q).find("Cannot spread fragment \"A\" within itself."), std::string::npos);
+}
+
 TEST(GraphqlValidate, NoRootForTheOperation) {
   gq::SchemaDocument sd;
   ASSERT_FALSE(gq::parse_schema("type Query { a: Int }", sd));
