@@ -1,5 +1,7 @@
 #include "detect/telemetry.h"
 
+#include "detect/ndjson.h"
+
 #include <arpa/inet.h>
 
 #include <cctype>
@@ -446,37 +448,19 @@ Result<Value> decode_event(std::string_view text) {
 
 Batch decode_batch(std::string_view body) {
   Batch batch;
-  // A body that parses as one JSON value is one event, even if pretty-printed.
-  std::size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return batch;
-  if (auto whole = core::parse_json(body); whole.ok()) {
-    auto ev = validate_event(*whole);
-    if (ev.ok()) {
-      batch.events.push_back(std::move(*ev));
-      batch.lines.push_back(1);
-    } else {
-      batch.errors.push_back({1, ev.error()});
-    }
-    return batch;
-  }
-  std::size_t line = 0, pos = 0;
-  while (pos <= body.size()) {
-    std::size_t nl = body.find('\n', pos);
-    std::string_view text = body.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-    ++line;
-    if (text.find_first_not_of(" \t\r") != std::string_view::npos) {
-      auto ev = decode_event(text);
-      if (ev.ok()) {
-        batch.events.push_back(std::move(*ev));
-        batch.lines.push_back(line);
-      } else {
-        batch.errors.push_back({line, ev.error()});
-      }
-    }
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
-  }
+  each_document(body, [&](Result<Value> doc, std::size_t line) {
+    add_to_batch(batch, doc.ok() ? validate_event(*doc) : Result<Value>(doc.error()), line);
+  });
   return batch;
+}
+
+void add_to_batch(Batch& batch, Result<Value> event, std::size_t line) {
+  if (event.ok()) {
+    batch.events.push_back(std::move(*event));
+    batch.lines.push_back(line);
+  } else {
+    batch.errors.push_back({line, event.error()});
+  }
 }
 
 }  // namespace genesis::detect

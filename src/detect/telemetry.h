@@ -77,4 +77,7 @@ struct Batch {
 // kept; bad lines are reported by line number and do not stop the rest.
 Batch decode_batch(std::string_view body);
 
+// Appends one decoded event, or its error, for `line` (the decoders' common step).
+void add_to_batch(Batch& batch, core::Result<core::Value> event, std::size_t line);
+
 }  // namespace genesis::detect

@@ -1,19 +1,11 @@
-// Normaliser tests as data: tests/detect/ingest/*.json, one case per file —
-//   {"description": "...", "format": "nxlog|winlogbeat|evtx|windows|genesis",
-//    "agent_id": "a1",                         // the agent_id parameter
-//    "input": ["one record per line", ...],     // joined with "\n" into one NDJSON body
-//    "accepted": [{"line": N, "event": {...}}], // the Genesis events out
-//    "errors": [{"line": N, "where": "...", "message": "..."}]}
-// GENESIS_UPDATE_GOLDEN=1 rewrites "accepted"/"errors" from the current output (then
-// read the diff before committing it).
+// Normaliser tests as data: tests/detect/ingest/*.json, one case per file (the format
+// of batch_cases.h) with two more members: "format" (a format name, ingest.h) and
+// "agent_id" (the agent_id parameter).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "batch_cases.h"
 #include "detect/ingest/ingest.h"
 #include "detect/ingest/windows.h"
 
@@ -21,68 +13,24 @@ namespace genesis::detect::ingest {
 namespace {
 
 namespace fs = std::filesystem;
+namespace cases = testing_cases;
+using cases::read_file;
 using core::Value;
-
-std::vector<std::string> case_files() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(std::string(GENESIS_TEST_DATA) + "/ingest")) {
-    if (e.path().extension() == ".json") out.push_back(e.path().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class IngestCase : public testing::TestWithParam<std::string> {};
 
 TEST_P(IngestCase, MatchesExpected) {
-  auto doc = core::parse_json(read(GetParam()));
-  ASSERT_TRUE(doc.ok()) << GetParam() << ": " << doc.error().to_string();
-  auto format = parse_format(doc->find("format")->as_string());
-  ASSERT_TRUE(format.has_value());
-  std::string body;
-  for (const Value& line : doc->find("input")->as_array()) body += line.as_string() + "\n";
-  Batch batch = decode(body, *format, doc->find("agent_id")->as_string());
-
-  Value accepted = Value::array();
-  for (std::size_t i = 0; i < batch.events.size(); ++i) {
-    accepted.push_back(Value(core::Object{{"line", static_cast<int64_t>(batch.lines[i])},
-                                          {"event", batch.events[i]}}));
-  }
-  Value errors = Value::array();
-  for (const auto& e : batch.errors) {
-    errors.push_back(Value(core::Object{{"line", static_cast<int64_t>(e.line)},
-                                        {"where", e.error.where},
-                                        {"message", e.error.message}}));
-  }
-  if (std::getenv("GENESIS_UPDATE_GOLDEN") != nullptr) {
-    Value out = *doc;
-    out.set("accepted", accepted);
-    out.set("errors", errors);
-    std::ofstream(GetParam()) << core::to_json(out, true) << "\n";
-    return;
-  }
-  const Value* want_accepted = doc->find("accepted");
-  const Value* want_errors = doc->find("errors");
-  ASSERT_TRUE(want_accepted != nullptr && want_errors != nullptr) << "no expected output";
-  EXPECT_EQ(core::to_json(accepted, true), core::to_json(*want_accepted, true));
-  EXPECT_EQ(core::to_json(errors, true), core::to_json(*want_errors, true));
+  cases::run_case(GetParam(), [](const Value& c, const std::string& body) {
+    auto format = parse_format(c.find("format")->as_string());
+    EXPECT_TRUE(format.has_value()) << "unknown format";
+    return decode(body, format.value_or(Format::kGenesis), c.find("agent_id")->as_string());
+  });
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, IngestCase, testing::ValuesIn(case_files()),
-                         [](const testing::TestParamInfo<std::string>& info) {
-                           std::string name = fs::path(info.param).stem().string();
-                           for (char& c : name) {
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, IngestCase,
+                         testing::ValuesIn(cases::case_files(std::string(GENESIS_TEST_DATA) +
+                                                             "/ingest")),
+                         cases::case_name);
 
 TEST(Ingest, FormatsByNameAndContentType) {
   EXPECT_EQ(parse_format("NXLog"), Format::kNxlog);
@@ -109,7 +57,7 @@ TEST(Ingest, EveryCaptureRecordNormalises) {
   std::size_t n = 0, generic = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".jsonl") continue;
-    Batch b = decode(read(e.path().string()), Format::kWindows, "a1");
+    Batch b = decode(read_file(e.path().string()), Format::kWindows, "a1");
     for (const auto& err : b.errors) {
       ADD_FAILURE() << e.path().filename() << ":" << err.line << ": " << err.error.to_string();
     }

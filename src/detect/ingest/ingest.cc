@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "detect/ingest/windows.h"
+#include "detect/ndjson.h"
 
 namespace genesis::detect::ingest {
 namespace {
@@ -101,36 +102,10 @@ Result<Value> normalise(const Value& doc, Format format, const std::string& agen
 Batch decode(std::string_view body, Format format, const std::string& agent_id) {
   if (format == Format::kGenesis) return decode_batch(body);
   Batch batch;
-  auto one = [&](const Value& doc, std::size_t line) {
-    auto ev = normalise(doc, format, agent_id);
-    if (ev.ok()) {
-      batch.events.push_back(std::move(*ev));
-      batch.lines.push_back(line);
-    } else {
-      batch.errors.push_back({line, ev.error()});
-    }
-  };
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return batch;
-  if (auto whole = core::parse_json(body); whole.ok()) {
-    one(*whole, 1);
-    return batch;
-  }
-  std::size_t line = 0, pos = 0;
-  while (pos <= body.size()) {
-    std::size_t nl = body.find('\n', pos);
-    std::string_view text = body.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-    ++line;
-    if (text.find_first_not_of(" \t\r") != std::string_view::npos) {
-      auto doc = core::parse_json(text);
-      if (doc.ok()) {
-        one(*doc, line);
-      } else {
-        batch.errors.push_back({line, doc.error()});
-      }
-    }
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
-  }
+  each_document(body, [&](Result<Value> doc, std::size_t line) {
+    add_to_batch(batch, doc.ok() ? normalise(*doc, format, agent_id) : Result<Value>(doc.error()),
+                 line);
+  });
   return batch;
 }
 
