@@ -44,7 +44,7 @@ std::vector<FieldSpec> with_common(std::vector<FieldSpec> fields) {
 std::vector<KindSpec> make_kinds() {
   std::vector<KindSpec> k;
   k.push_back({"process.start",
-               "a process was created (Sysmon 1, Security 4688, auditd execve, ESF exec)",
+               "a process was created (Sysmon 1, Security 4688, auditd/laurel execve, Falco execve)",
                with_common({{"process.executable", S, true, {}},
                             {"process.command_line", S, true, {}},
                             {"process.name", S, false, {}},
@@ -69,14 +69,14 @@ std::vector<KindSpec> make_kinds() {
                             {"target.pid", N, false, {}},
                             {"thread.start_module", S, false, {}},
                             {"thread.start_function", S, false, {}}})});
-  k.push_back({"dns", "a DNS lookup and its answers (Sysmon 22, resolver or network sensor)",
+  k.push_back({"dns", "a DNS lookup and its answers (Sysmon 22, Zeek dns)",
                with_common({{"dns.question.name", S, true, {}},
                             {"dns.question.type", S, false, {}},
                             {"dns.answers_count", N, false, {}},
                             {"dns.answers", A, false, {}},
                             {"dns.response_code", S, false, {}},
                             {"process.executable", S, false, {}}})});
-  k.push_back({"network.connection", "an outbound or inbound connection (Sysmon 3, Zeek conn)",
+  k.push_back({"network.connection", "an outbound or inbound connection (Sysmon 3, auditd connect, Falco, Zeek conn)",
                with_common({{"destination.ip", IP, true, {}},
                             {"destination.port", PORT, true, {}},
                             {"network.transport", S, false, {"tcp", "udp", "icmp", "sctp"}},
@@ -88,7 +88,7 @@ std::vector<KindSpec> make_kinds() {
                             {"source.bytes", N, false, {}},
                             {"network.initiated", B, false, {}},
                             {"process.executable", S, false, {}}})});
-  k.push_back({"file", "a file was created, changed, deleted or renamed (Sysmon 11/23, auditd)",
+  k.push_back({"file", "a file was created, changed, deleted or renamed (Sysmon 11/23, auditd, Falco)",
                with_common({{"action", S, true, {"create", "modify", "delete", "rename"}},
                             {"file.path", S, true, {}},
                             {"file.extension", S, false, {}},
@@ -114,7 +114,7 @@ std::vector<KindSpec> make_kinds() {
                             {"powershell.file.script_block_id", S, false, {}},
                             {"file.path", S, false, {}},
                             {"process.executable", S, false, {}}})});
-  k.push_back({"authentication", "a logon attempt (Security 4624/4625, sshd, PAM)",
+  k.push_back({"authentication", "a logon attempt (Security 4624/4625, auditd USER_AUTH/USER_LOGIN)",
                with_common({{"user.name", S, true, {}},
                             {"outcome", S, true, {"success", "failure"}},
                             {"user.domain", S, false, {}},
@@ -163,6 +163,18 @@ std::vector<KindSpec> make_kinds() {
                             {"winlog.event_id", N, true, {}},
                             {"winlog.provider_name", S, false, {}},
                             {"winlog.record_id", N, false, {}}})});
+  // The generic kinds of the Linux and network sensors: what has no ECS kind is kept
+  // whole, so no rule loses its input (docs/telemetry.md).
+  k.push_back({"auditd.event",
+               "any other Linux audit event, kept with its records (auditd, laurel)",
+               with_common({{"auditd.sequence", N, true, {}},
+                            {"auditd.types", SA, false, {}}})});
+  k.push_back({"falco.alert", "a Falco rule fired on an event that has no other kind",
+               with_common({{"falco.rule", S, true, {}},
+                            {"falco.priority", S, false, {}},
+                            {"falco.output", S, false, {}}})});
+  k.push_back({"zeek.event", "a Zeek conn or dns record that lacks what its kind requires",
+               with_common({{"zeek.log", S, true, {}}})});
   // The seed's three kinds, accepted as the seed wrote them.
   k.push_back({"dns.response", "seed kind: a DNS answer seen for a domain",
                {{"domain", S, true, {}},
@@ -199,6 +211,22 @@ Error field_error(std::string path, std::string message) {
 // {"process.command_line": x} -> {"process": {"command_line": x}}.
 Result<Value> expand_dotted(const Value& v, const std::string& where) {
   if (!v.is_object()) return v;
+  // No dotted name here: the members stay as they are (an object's names are distinct),
+  // which keeps large objects (an execve's thousands of arguments) linear.
+  bool dotted = false;
+  for (const auto& [key, member] : v.as_object()) dotted = dotted || key.find('.') != std::string::npos;
+  if (!dotted) {
+    Value out = Value::object();
+    auto& members = out.as_object();
+    members.reserve(v.as_object().size());
+    for (const auto& [key, member] : v.as_object()) {
+      if (key.empty()) return field_error(where + ".", "empty segment in field name");
+      auto expanded = expand_dotted(member, where + "." + key);
+      if (!expanded.ok()) return expanded.error();
+      members.emplace_back(key, std::move(*expanded));
+    }
+    return out;
+  }
   Value out = Value::object();
   for (const auto& [key, member] : v.as_object()) {
     std::string here = where + "." + key;

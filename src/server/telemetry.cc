@@ -52,8 +52,8 @@ void add_telemetry_routes(Router& router, detect::Detector& detector) {
       format = detect::ingest::parse_format(*f);
       if (!format) {
         return error_response(400, code::kInvalidArgument,
-                              "format: must be genesis, winlogbeat, evtx, nxlog or windows, got \"" +
-                                  *f + "\"");
+                              std::string("format: must be ") + detect::ingest::format_names() +
+                                  ", got \"" + *f + "\"");
       }
     }
     const std::string* agent = req.query_param("agent_id");

@@ -5,11 +5,18 @@
 //   evtx        EVTX XML rendered as JSON (Event.System / Event.EventData)
 //   nxlog       NXLog-style flat Windows records (EventID, Channel, data at top level)
 //   windows     any of the three Windows shapes, told apart per record
+//   auditd      auditd's log lines (audit.log, `ausearch -r`), records grouped into
+//               events by serial; laurel's JSON lines are read too      (auditd.h)
+//   laurel      laurel's JSON, one audit event per line
+//   falco       Falco's JSON output                                      (sensors.h)
+//   zeek        Zeek's conn and dns logs as JSON
 //
 // A body is one JSON document (possibly pretty-printed) or NDJSON, one per line; each
 // line is decoded, normalised and validated on its own, so one bad line never drops the
-// others. Foreign formats carry no Genesis agent: the caller names it (`agent_id`),
-// unless a record has its own top-level "agent_id" member.
+// others (auditd text: each event, reported at its first record's line). The whole
+// body is decoded before anything is recorded. Foreign formats carry no Genesis agent:
+// the caller names it (`agent_id`), unless a JSON record has its own top-level
+// "agent_id" member.
 #pragma once
 
 #include <optional>
@@ -20,12 +27,14 @@
 
 namespace genesis::detect::ingest {
 
-enum class Format { kGenesis, kWinlogbeat, kEvtx, kNxlog, kWindows };
+enum class Format { kGenesis, kWinlogbeat, kEvtx, kNxlog, kWindows, kAuditd, kLaurel, kFalco, kZeek };
 
-// "genesis", "winlogbeat" (also "ecs", "elastic"), "evtx", "nxlog", "windows";
-// nullopt for anything else.
+// "genesis", "winlogbeat" (also "ecs", "elastic"), "evtx", "nxlog", "windows", "auditd",
+// "laurel", "falco", "zeek"; nullopt for anything else.
 std::optional<Format> parse_format(std::string_view name);
 const char* format_name(Format f);
+// "genesis, winlogbeat, evtx, nxlog, windows, auditd, laurel, falco or zeek" (errors).
+const char* format_names();
 
 // The format a Content-Type names with a `format=` parameter or a vendor type
 // ("application/x-ndjson; format=nxlog", "application/vnd.genesis.winlogbeat+json");
