@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 namespace genesis::sigma {
 namespace {
@@ -284,9 +285,37 @@ const FieldMap& windows_common() {
   return m;
 }
 
+// auditd (the kept form of src/detect/ingest/auditd.h): Sigma's auditd rules test one
+// audit record's fields (type: EXECVE, a0: chmod); Genesis groups an event's records,
+// so a field is looked up in the record that carries it. `type` is any of the event's
+// record types; aN is the EXECVE argument, else the syscall argument (an execve event
+// has both, and the rules that name a0 of a SYSCALL are about calls that have no
+// EXECVE); PATH fields are columns (any of the event's paths); any other field is the
+// main record's (SYSCALL's, or a user-space record's: SERVICE_STOP's unit).
+std::optional<FieldPaths> auditd_field(std::string_view field) {
+  static const std::set<std::string, std::less<>> path_fields = {
+      "item", "name", "inode", "dev", "mode", "ouid", "ogid", "rdev", "nametype", "obj",
+      "cap_fp", "cap_fi", "cap_fe", "cap_fver", "cap_frootid", "OUID", "OGID"};
+  std::string f(field);
+  if (f == "type") return FieldPaths{{"auditd.types"}};
+  if (f.size() > 1 && f[0] == 'a' &&
+      std::all_of(f.begin() + 1, f.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    return FieldPaths{{"auditd.execve." + f, "auditd.record." + f}};
+  }
+  if (f == "argc") return FieldPaths{{"auditd.execve.argc"}};
+  if (f == "SYSCALL" || f == "syscall") return FieldPaths{{"auditd.record.SYSCALL"}};
+  if (f == "cwd") return FieldPaths{{"auditd.cwd"}};
+  if (f == "proctitle") return FieldPaths{{"auditd.proctitle"}};
+  if (f == "saddr") return FieldPaths{{"auditd.sockaddr.saddr"}};
+  if (path_fields.count(f)) return FieldPaths{{"auditd.path." + f}};
+  if (f.empty() || f.find('.') != std::string::npos) return std::nullopt;
+  return FieldPaths{{"auditd.record." + f}};
+}
+
 }  // namespace
 
 std::string Target::bucket() const {
+  if (!source.empty()) return "source:" + source;
   return kind.empty() ? "channel:" + (channels.empty() ? std::string() : channels.front())
                       : "kind:" + kind;
 }
@@ -319,8 +348,12 @@ std::optional<Target> resolve_logsource(const Logsource& ls) {
     return std::nullopt;
   }
   if (product == "linux" || product == "macos" || product.empty()) {
-    // The ECS kinds are the same on every OS; service-only logsources (auditd, syslog,
-    // sshd) have no Genesis kind yet.
+    // The ECS kinds are the same on every OS; of the service-only logsources, auditd's
+    // records are kept whole (telemetry.auditd); syslog, sshd... have no Genesis kind yet.
+    if (product == "linux" && service == "auditd" && category.empty()) {
+      t.source = "auditd";
+      return t;
+    }
     if (!service.empty() || category.empty()) return std::nullopt;
     static const std::vector<std::string> portable = {
         "process_creation", "network_connection", "file_event", "file_delete",
@@ -338,6 +371,7 @@ std::optional<Target> resolve_logsource(const Logsource& ls) {
 }
 
 std::optional<FieldPaths> resolve_field(const Target& target, std::string_view field) {
+  if (target.source == "auditd") return auditd_field(field);
   if (target.windows) {
     if (auto it = windows_common().find(field); it != windows_common().end()) {
       return it->second;

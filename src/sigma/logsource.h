@@ -1,11 +1,13 @@
 // Internal: how a Sigma logsource and its field names meet Genesis telemetry.
 //
-// A logsource resolves to a Target: either a Genesis telemetry kind (process.start,
-// registry, ...) with optional `action` values, or a Windows event log channel with
-// optional event ids (service: security, category: ps_module, ...). A field name resolves
+// A logsource resolves to a Target: a Genesis telemetry kind (process.start,
+// registry, ...) with optional `action` values, a Windows event log channel with
+// optional event ids (service: security, category: ps_module, ...), or a sensor's own
+// records (product: linux, service: auditd -> telemetry.auditd). A field name resolves
 // to the telemetry paths tried in order: the ECS path Genesis normalises it to, then
 // `winlog.event_data.<Name>` for Windows sources (where the ingest keeps every
-// EventData member as the sensor wrote it).
+// EventData member as the sensor wrote it); auditd fields name audit record fields
+// (type, a0, SYSCALL, exe, name, ...) as the normaliser keeps them.
 #pragma once
 
 #include <optional>
@@ -23,8 +25,11 @@ struct Target {
   std::vector<std::string> channels; // lower-cased channel names (channel target)
   std::vector<int64_t> event_ids;    // required winlog.event_id (channel target); empty = any
   bool windows = false;              // fields fall back to winlog.event_data.<Name>
+  // A sensor whose events carry its records whole, whatever their kind: "auditd"
+  // (telemetry.auditd). Its rules see every event of the sensor.
+  std::string source;
 
-  std::string bucket() const;        // "kind:<kind>" or "channel:<first channel>"
+  std::string bucket() const;        // "kind:<kind>", "source:<source>" or "channel:<first>"
 };
 
 // nullopt: no Genesis kind or channel for it.

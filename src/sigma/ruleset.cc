@@ -517,7 +517,9 @@ std::shared_ptr<const RuleSet> Loader::build() const {
     const CompiledRule& r = *impl.rules[i];
     rs->infos_.push_back(&r.info);
     std::vector<std::string> keys;
-    if (!r.target.kind.empty()) {
+    if (!r.target.source.empty()) {
+      keys.push_back("source:" + r.target.source);
+    } else if (!r.target.kind.empty()) {
       keys.push_back("kind:" + r.target.kind);
     } else {
       // A channel category with event ids (driver_load is Sysmon 6) gets a bucket per
@@ -587,6 +589,11 @@ std::vector<Match> RuleSet::match(const Value& telemetry) const {
   std::vector<const Impl::Bucket*> buckets;
   if (kind != nullptr && kind->is_string()) {
     auto it = impl_->buckets.find("kind:" + kind->as_string());
+    if (it != impl_->buckets.end()) buckets.push_back(&it->second);
+  }
+  // A sensor that keeps its records whole (auditd) has rules of its own beside the kind's.
+  if (const Value* a = telemetry.find("auditd"); a != nullptr && a->is_object()) {
+    auto it = impl_->buckets.find("source:auditd");
     if (it != impl_->buckets.end()) buckets.push_back(&it->second);
   }
   const Value* event_id = lookup(telemetry, "winlog.event_id");

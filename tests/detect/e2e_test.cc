@@ -6,8 +6,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
@@ -696,6 +698,104 @@ TEST_F(SigmaE2E, FormatErrors) {
   Value noagent = call("POST", "/v1/telemetry", R"({"EventID":1102,"Channel":"Security"})", 400,
                        "application/x-ndjson; format=nxlog");
   EXPECT_NE(core::to_json(noagent).find("agent_id parameter"), std::string::npos) << core::to_json(noagent);
+}
+
+
+// The shipped SigmaHQ corpus (share/sigma) on Linux audit captures sent as auditd writes
+// them: the Linux rules (service: auditd, category: process_creation) find the attack.
+class LinuxSigmaE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { daemon_ = new testing::Daemon(std::filesystem::path{}, {}); }
+  static void TearDownTestSuite() { delete daemon_; }
+
+  HttpClient http_{daemon_->server()};
+
+  Value call(const std::string& method, const std::string& target, const std::string& body, int want,
+             const std::string& content_type = "application/json") {
+    auto r = http_.request(method, target, body, content_type);
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    if (!r.ok()) return Value();
+    EXPECT_EQ(r->status, want) << method << " " << target << ": " << r->body;
+    auto v = r->json();
+    return v.ok() ? *v : Value();
+  }
+  std::string spawn(const std::string& label) {
+    return call("POST", "/v1/agents", R"({"label":")" + label + R"("})", 201).find("id")->as_string();
+  }
+  // The audit text of a capture in tests/detect/ingest (its "input" lines).
+  static std::string capture(const std::string& name) {
+    std::ifstream in(std::string(GENESIS_TEST_DATA) + "/ingest/" + name + ".json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto doc = core::parse_json(ss.str());
+    EXPECT_TRUE(doc.ok());
+    std::string body;
+    if (doc.ok()) {
+      for (const Value& line : doc->find("input")->as_array()) body += line.as_string() + "\n";
+    }
+    return body;
+  }
+  // rule id -> the Sigma info of the detections that name it.
+  static std::map<std::string, Value> sigma_rules(const Value& r) {
+    std::map<std::string, Value> out;
+    for (const Value& d : r.find("detections")->as_array()) {
+      if (const Value* s = d.find("sigma"); s != nullptr && s->is_array()) {
+        for (const Value& info : s->as_array()) out[info.find("id")->as_string()] = info;
+      }
+    }
+    return out;
+  }
+  static testing::Daemon* daemon_;
+};
+testing::Daemon* LinuxSigmaE2E::daemon_ = nullptr;
+
+TEST_F(LinuxSigmaE2E, AuditdPayloadInTmpIsFoundBySigmaHQRules) {
+  std::string a = spawn("web01");
+  // curl -o /tmp/.x/payload; chmod +x /tmp/.x/payload; /tmp/.x/payload (calls home).
+  Value r = call("POST", "/v1/telemetry?agent_id=" + a, capture("auditd_tmp_payload"), 200,
+                 "text/plain; format=auditd");
+  EXPECT_EQ(r.find("accepted")->as_int(), 7) << core::to_json(r);
+  EXPECT_TRUE(r.find("rejected")->as_array().empty()) << core::to_json(r);
+  auto rules = sigma_rules(r);
+  // service: auditd — "Program Executions in Suspicious Folders" (SYSCALL exe in /tmp/).
+  ASSERT_TRUE(rules.count("a39d7fa7-3fbd-4dc2-97e1-d87f546b1bbc")) << core::to_json(r);
+  const Value& exe = rules["a39d7fa7-3fbd-4dc2-97e1-d87f546b1bbc"];
+  EXPECT_EQ(exe.find("title")->as_string(), "Program Executions in Suspicious Folders");
+  EXPECT_FALSE(exe.find("author")->as_string().empty()) << "DRL attribution";
+  EXPECT_EQ(exe.find("fields")->find("auditd.record.exe")->as_string(), "/tmp/.x/payload")
+      << core::to_json(exe);
+  // service: auditd — "File or Folder Permissions Change" (EXECVE a0 chmod), low.
+  EXPECT_TRUE(rules.count("74c01ace-0152-4094-8ae2-6fd776dd43e5")) << core::to_json(r);
+  // category: process_creation — "Chmod Targeting Sensitive Directories" on the ECS fields.
+  EXPECT_TRUE(rules.count("6419afd1-3742-47a5-a7e6-b50386cd15f8")) << core::to_json(r);
+  // The detections are recorded for the agent.
+  Value listed = call("GET", "/v1/detections?agent=" + a, "", 200);
+  EXPECT_FALSE(listed.find("detections")->as_array().empty());
+}
+
+TEST_F(LinuxSigmaE2E, AusearchReverseShellsRaiseResponses) {
+  std::string a = spawn("web02");
+  Value r = call("POST", "/v1/telemetry?format=auditd&agent_id=" + a,
+                 capture("auditd_ausearch_reverse_shells"), 200, "text/plain");
+  EXPECT_EQ(r.find("accepted")->as_int(), 2) << core::to_json(r);
+  auto rules = sigma_rules(r);
+  // A shell run by www-data (euid 33): "Webshell Remote Command Execution", critical.
+  ASSERT_TRUE(rules.count("c0d3734d-330f-4a03-aae2-65dacc6a8222")) << core::to_json(r);
+  EXPECT_EQ(rules["c0d3734d-330f-4a03-aae2-65dacc6a8222"].find("level")->as_string(), "critical");
+  // The perl one-liner auditd split over a2[0], a2[1]: "Potential Perl Reverse Shell Execution".
+  EXPECT_TRUE(rules.count("259df6bc-003f-4306-9f54-4ff1a08fa38e")) << core::to_json(r);
+  EXPECT_FALSE(r.find("counter_agents")->as_array().empty()) << "critical raises a counter-agent";
+}
+
+TEST_F(LinuxSigmaE2E, MalformedAuditLinesAreReportedAndTheRestKept) {
+  std::string a = spawn("web03");
+  Value r = call("POST", "/v1/telemetry?format=auditd&agent_id=" + a, capture("auditd_errors"), 200,
+                 "text/plain");
+  EXPECT_EQ(r.find("accepted")->as_int(), 1) << core::to_json(r);
+  EXPECT_EQ(r.find("rejected")->as_array().size(), 6u) << core::to_json(r);
+  Value none = call("POST", "/v1/telemetry?format=auditd&agent_id=" + a, "Nov 14 sshd[1]: hello\n", 400,
+                    "text/plain");
+  EXPECT_EQ(none.find("error")->find("code")->as_string(), "invalid_argument") << core::to_json(none);
 }
 
 }  // namespace
