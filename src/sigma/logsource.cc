@@ -347,6 +347,14 @@ std::optional<Target> resolve_logsource(const Logsource& ls) {
     }
     return std::nullopt;
   }
+  if (product == "zeek") {
+    // Zeek's logs Genesis ingests (format zeek): the record is kept under telemetry.zeek.
+    if (service == "conn" || service == "dns") {
+      t.source = "zeek:" + service;
+      return t;
+    }
+    return std::nullopt;
+  }
   if (product == "linux" || product == "macos" || product.empty()) {
     // The ECS kinds are the same on every OS; of the service-only logsources, auditd's
     // records are kept whole (telemetry.auditd); syslog, sshd... have no Genesis kind yet.
@@ -372,6 +380,14 @@ std::optional<Target> resolve_logsource(const Logsource& ls) {
 
 std::optional<FieldPaths> resolve_field(const Target& target, std::string_view field) {
   if (target.source == "auditd") return auditd_field(field);
+  if (target.source.rfind("zeek:", 0) == 0) {
+    // Zeek's field names are the record's (id.orig_h nests as the ingest keeps it).
+    std::string f(field);
+    if (f.empty() || f.front() == '.' || f.back() == '.' || f.find("..") != std::string::npos) {
+      return std::nullopt;
+    }
+    return FieldPaths{{"zeek." + f}};
+  }
   if (target.windows) {
     if (auto it = windows_common().find(field); it != windows_common().end()) {
       return it->second;

@@ -596,6 +596,12 @@ std::vector<Match> RuleSet::match(const Value& telemetry) const {
     auto it = impl_->buckets.find("source:auditd");
     if (it != impl_->buckets.end()) buckets.push_back(&it->second);
   }
+  if (const Value* z = telemetry.find("zeek"); z != nullptr && z->is_object()) {
+    if (const Value* log = z->find("log"); log != nullptr && log->is_string()) {
+      auto it = impl_->buckets.find("source:zeek:" + log->as_string());
+      if (it != impl_->buckets.end()) buckets.push_back(&it->second);
+    }
+  }
   const Value* event_id = lookup(telemetry, "winlog.event_id");
   if (channel != nullptr && channel->is_string()) {
     std::string key = "channel:" + channel->as_string();

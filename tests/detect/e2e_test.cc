@@ -787,6 +787,19 @@ TEST_F(LinuxSigmaE2E, AusearchReverseShellsRaiseResponses) {
   EXPECT_FALSE(r.find("counter_agents")->as_array().empty()) << "critical raises a counter-agent";
 }
 
+TEST_F(LinuxSigmaE2E, ZeekDnsOfAMiningPoolIsFoundBySigmaHQRule) {
+  std::string a = spawn("zeek-sensor");
+  Value r = call("POST", "/v1/telemetry?agent_id=" + a, capture("zeek"), 200,
+                 "application/x-ndjson; format=zeek");
+  EXPECT_EQ(r.find("accepted")->as_int(), 4) << core::to_json(r);
+  EXPECT_EQ(r.find("rejected")->as_array().size(), 2u) << core::to_json(r);
+  auto rules = sigma_rules(r);
+  // product: zeek, service: dns — "DNS Events Related To Mining Pools" (query, answers).
+  ASSERT_TRUE(rules.count("bf74135c-18e8-4a72-a926-0e4f47888c19")) << core::to_json(r);
+  EXPECT_EQ(rules["bf74135c-18e8-4a72-a926-0e4f47888c19"].find("fields")->find("zeek.query")->as_string(),
+            "pool.supportxmr.com");
+}
+
 TEST_F(LinuxSigmaE2E, MalformedAuditLinesAreReportedAndTheRestKept) {
   std::string a = spawn("web03");
   Value r = call("POST", "/v1/telemetry?format=auditd&agent_id=" + a, capture("auditd_errors"), 200,
