@@ -225,6 +225,7 @@ class Schema {
 
   const Definition* type(std::string_view name) const;
   const DirectiveDefinition* directive(std::string_view name) const;
+  std::vector<std::string> type_names() const;  // every type, by name
   const Definition* query() const { return query_; }
   const Definition* mutation() const { return mutation_; }
   const Definition* subscription() const { return subscription_; }

@@ -171,6 +171,12 @@ const DirectiveDefinition* Schema::directive(std::string_view name) const {
   return it == directives_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> Schema::type_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, def] : types_) out.push_back(name);
+  return out;
+}
+
 std::vector<const Definition*> Schema::possible_types(const Definition& def) const {
   std::vector<const Definition*> out;
   if (def.kind == "UNION") {

@@ -499,7 +499,8 @@ class Walker {
           add(f.pos, "Field \"" + f.name + "\" must not have a selection since type \"" + t->name +
                          "\" has no subfields.");
         else if (!leaf(t) && f.selection_set.empty())
-          add(f.pos, "Field \"" + f.name + "\" of type \"" + def->type->str() + "\" must have a selection of subfields.");
+          add(f.pos, "Field \"" + f.name + "\" of type \"" + def->type->str() +
+                         "\" must have a selection of subfields. Did you mean \"" + f.name + " { ... }\"?");
       }
     }
     // UniqueArgumentNames
@@ -774,7 +775,9 @@ class Walker {
     if (def != nullptr && !f.type_condition.empty() && !composite(def))
       add(f.pos, "Fragment \"" + f.name + "\" cannot condition on non composite type \"" + f.type_condition + "\".");
     // KnownTypeNames
-    if (def == nullptr) add(f.pos, "Unknown type \"" + f.type_condition + "\".");
+    if (def == nullptr)
+      add(f.pos, "Unknown type \"" + f.type_condition + "\"." +
+                     suggest("Did you mean", f.type_condition, schema_.type_names(), true));
     // NoFragmentCycles
     fragment_cycles(f);
     // NoUnusedFragments
@@ -830,14 +833,19 @@ class Walker {
     path_index.erase(f.name);
   }
 
+  // The fields a subscription selects at its root, through fragments, each
+  // name once. As gqlparser: a spread of an unknown fragment ends the walk of
+  // the selection set it is in.
   void top_fields(const std::vector<Selection>& sels, std::vector<const Selection*>& out, std::set<std::string>& seen) {
     for (const auto& s : sels) {
       if (s.kind == SelectionKind::kField) {
         out.push_back(&s);
       } else if (s.kind == SelectionKind::kInlineFragment) {
         top_fields(s.selection_set, out, seen);
-      } else if (const FragmentDefinition* f = fragment_named(s.name); f && seen.insert(f->name).second) {
-        top_fields(f->selection_set, out, seen);
+      } else {
+        const FragmentDefinition* f = fragment_named(s.name);
+        if (f == nullptr) return;
+        if (seen.insert(f->name).second) top_fields(f->selection_set, out, seen);
       }
     }
   }
@@ -859,12 +867,14 @@ class Walker {
     // OverlappingFieldsCanBeMerged
     overlapping(root, op.selection_set);
     // SingleFieldSubscriptions
-    if (op.operation == "subscription") {
-      std::vector<const Selection*> fields;
-      std::set<std::string> seen;
-      top_fields(op.selection_set, fields, seen);
-      std::string who = op.name.empty() ? "Anonymous Subscription" : "Subscription \"" + op.name + "\"";
-      if (fields.size() > 1) add(op.pos, who + " must select only one top level field.");
+    if (op.operation == "subscription" && schema_.subscription() != nullptr) {
+      std::vector<const Selection*> all, fields;
+      std::set<std::string> seen, names;
+      top_fields(op.selection_set, all, seen);
+      for (const Selection* f : all)
+        if (names.insert(f->name).second) fields.push_back(f);
+      std::string who = op.name.empty() ? "Anonymous Subscription" : "Subscription " + go_quote(op.name);
+      if (fields.size() > 1) add(fields[1]->pos, who + " must select only one top level field.");
       for (const Selection* f : fields)
         if (f->name.rfind("__", 0) == 0) add(f->pos, who + " must not select an introspection top level field.");
     }

@@ -243,7 +243,8 @@ TEST(GraphqlValidate, RulesAndMessages) {
   EXPECT_EQ(check("{ color { x } }"),
             "input:1:11: Cannot query field \"x\" on type \"Color\".\n"
             "input:1:3: Field \"color\" must not have a selection since type \"Color\" has no subfields.\n");
-  EXPECT_EQ(check("{ animal }"), "input:1:3: Field \"animal\" of type \"Animal\" must have a selection of subfields.\n");
+  EXPECT_EQ(check("{ animal }"),
+            "input:1:3: Field \"animal\" of type \"Animal\" must have a selection of subfields. Did you mean \"animal { ... }\"?\n");
   EXPECT_EQ(check("{ ...Nope }"), "input:1:6: Unknown fragment \"Nope\".\n");
   EXPECT_EQ(check("{ color } fragment F on Dog { name }"), "input:1:11: Fragment \"F\" is never used.\n");
   EXPECT_EQ(check("{ pet(id: 1) { ...A } } fragment A on Pet { ...B } fragment B on Pet { ...A }"),
@@ -267,7 +268,14 @@ TEST(GraphqlValidate, RulesAndMessages) {
   EXPECT_EQ(check("query @include(if: true) { color }"), "input:1:8: Directive \"@include\" may not be used on QUERY.\n");
   EXPECT_EQ(check("{ color @skip(if: true) @skip(if: false) }"),
             "input:1:26: The directive \"@skip\" can only be used once at this location.\n");
-  EXPECT_EQ(check("subscription S { newPet { name } other }"), "input:1:1: Subscription \"S\" must select only one top level field.\n");
+  EXPECT_EQ(check("subscription S { newPet { name } other }"),
+            "input:1:34: Subscription \"S\" must select only one top level field.\n");
+  EXPECT_EQ(check("subscription { other o2: other __typename }"),
+            "input:1:32: Anonymous Subscription must select only one top level field.\n"
+            "input:1:32: Anonymous Subscription must not select an introspection top level field.\n");
+  EXPECT_EQ(check("{ pet(id: 1) { name } } fragment F on Pett { name }"),
+            "input:1:25: Unknown type \"Pett\". Did you mean \"Pet\"?\n"
+            "input:1:25: Fragment \"F\" is never used.\n");
   EXPECT_EQ(check("{ pet(id: 1) { ... on Color { x } } }"),
             "input:1:31: Cannot query field \"x\" on type \"Color\".\n"
             "input:1:20: Fragment cannot condition on non composite type \"Color\".\n");
