@@ -129,6 +129,7 @@ class Overlap {
     std::vector<std::pair<std::string, std::vector<Entry>>> fields;  // by response name, in order
     std::map<std::string, size_t> index;
     std::vector<std::string> fragments;
+    const std::vector<Selection>* source = nullptr;  // the selection set collected
     void add(const std::string& name, Entry e) {
       auto [it, fresh] = index.emplace(name, fields.size());
       if (fresh)
@@ -160,6 +161,7 @@ class Overlap {
   }
   Collected collect(const Definition* parent, const std::vector<Selection>& sels) {
     Collected c;
+    c.source = &sels;
     gather(parent, sels, c);
     return c;
   }
@@ -179,6 +181,7 @@ class Overlap {
     if (!compared.insert(name).second) return;
     const FragmentDefinition* f = fragment_named(name);
     if (f == nullptr) return;
+    if (c.source == &f->selection_set) return;  // a fragment spread inside itself: not compared to itself
     Collected fc = collect(schema_.type(f->type_condition), f->selection_set);
     between(out, exclusive, c, fc);
     for (const auto& n : fc.fragments) fields_and_fragment(out, compared, exclusive, c, n);

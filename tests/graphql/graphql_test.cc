@@ -315,6 +315,32 @@ TEST(GraphqlValidate, OverlappingFieldsCanBeMerged) {
             "different aliases on the fields to fetch both if this was intentional.\n");
 }
 
+// The overlap conflicts of a query against a small recursive schema.
+std::string conflicts(std::string_view q) {
+  gq::SchemaDocument sd;
+  EXPECT_FALSE(gq::parse_schema("type T { a: Int b: Int c: Int x: Int f1: T f2: T f3: T } type Query { f1: T f2: T f3: T }", sd));
+  gq::Schema schema;
+  EXPECT_FALSE(schema.load(sd));
+  gq::QueryDocument doc;
+  if (auto e = gq::parse_query(q, doc)) return "parse: " + e->to_string();
+  std::string out;
+  for (const auto& e : gq::validate(schema, doc))
+    if (e.message.find("conflict") != std::string::npos) out += e.message.substr(0, e.message.find(". Use")) + "\n";
+  return out;
+}
+
+TEST(GraphqlValidate, OverlapReportsEachConflictOnce) {
+  // graphql-js's "reports each conflict once": fragment pairs are compared once per document.
+  EXPECT_EQ(conflicts("{ f1 { ...A ...B } f2 { ...B ...A } f3 { ...A ...B x: c } } "
+                      "fragment A on T { x: a } fragment B on T { x: b }"),
+            "Fields \"x\" conflict because \"a\" and \"b\" are different fields\n"
+            "Fields \"x\" conflict because \"c\" and \"a\" are different fields\n"
+            "Fields \"x\" conflict because \"c\" and \"b\" are different fields\n");
+  // A fragment spread inside itself is not compared with itself.
+  EXPECT_EQ(conflicts("fragment F on T { ...F fido: a fido: b } { f1 { ...F } }"),
+            "Fields \"fido\" conflict because \"a\" and \"b\" are different fields\n");
+}
+
 TEST(GraphqlValidate, CyclicFragmentsEndQuickly) {
   // Each level doubles the comparisons; the cycle would never end unbounded.
   std::string q = "{ pet(id: 1) { ...A } } fragment A on Pet { n: name { n: name { ...A } ...A } n: name { n: name { ...A } ...A } }";
