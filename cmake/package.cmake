@@ -1,7 +1,7 @@
 # `make package`: the Debian package of genesisd, the CLI, the shell and the
 # shipped content (CPack, DEB generator). Layout once installed:
 #   /usr/bin/genesisd, /usr/bin/genesis
-#   /usr/share/genesis/{web,attack,policies,playbooks,models}
+#   /usr/share/genesis/{web,attack,policies,playbooks,models,sigma}
 #   /usr/lib/systemd/system/genesisd.service   (deploy/genesisd.service)
 #   /etc/genesis/genesisd.conf                 (deploy/genesisd.conf, a conffile)
 #   /usr/share/doc/genesis/                    (README, docs)
@@ -12,6 +12,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/share/attack/ DESTINATION share/genesis/
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/policies/ DESTINATION share/genesis/policies)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/playbooks/ DESTINATION share/genesis/playbooks)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION share/genesis/models)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/share/sigma/ DESTINATION share/genesis/sigma)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/genesisd.service DESTINATION lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/genesisd.conf DESTINATION /etc/genesis)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION share/doc/genesis)

@@ -48,6 +48,7 @@ for path in ./usr/bin/genesisd ./usr/bin/genesis ./usr/lib/systemd/system/genesi
             ./etc/genesis/genesisd.conf ./usr/share/genesis/web/index.html \
             ./usr/share/genesis/attack/catalogue.json ./usr/share/genesis/playbooks/T1490.json \
             ./usr/share/genesis/policies/mitre/ ./usr/share/genesis/models/emotion.bin \
+            ./usr/share/genesis/sigma/rules/ ./usr/share/genesis/sigma/LICENSE \
             ./usr/share/doc/genesis/configuration.md ./usr/share/doc/genesis/operations.md; do
   grep -qxF "$path" <<<"$contents" || fail "$path not in the package"
 done
@@ -63,6 +64,7 @@ dpkg-deb -x "$deb" "$root"
 conf=$tmp/genesisd.conf
 sed "s|/usr/share/genesis|$root/usr/share/genesis|g" "$root/etc/genesis/genesisd.conf" >"$conf"
 grep -q "^store: sqlite:/var/lib/genesis/genesis.db$" "$conf" || fail "the shipped store is not in /var/lib/genesis"
+grep -q "^sigma_rules: $root/usr/share/genesis/sigma/rules$" "$conf" || fail "the shipped configuration does not name the packaged Sigma rules"
 export GENESIS_STORE=sqlite:$tmp/data/genesis.db GENESIS_LISTEN=127.0.0.1:0
 "$root/usr/bin/genesisd" --config "$conf" --check-config >"$tmp/check.out" 2>&1 ||
   { cat "$tmp/check.out"; fail "--check-config refused the shipped configuration"; }
