@@ -5,7 +5,7 @@ LISTEN ?= 127.0.0.1:8000
 STORE ?= sqlite:data/genesis.db
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build web run test bench package clean
+.PHONY: all deps configure build web run test bench package bundle clean
 
 all: build
 
@@ -36,6 +36,12 @@ bench: build web
 package: build web
 	@cmake --build $(BUILD_DIR) --target package >/dev/null
 	@ls -1 $(BUILD_DIR)/genesis_*.deb
+
+# The air-gapped bundle (scripts/bundle/make-bundle.sh, docs/operations.md):
+# build/genesis-bundle-<version>-<arch>.tar.gz, signed with GENESIS_RELEASE_KEY
+# (a development key made in build/ when unset, and said so).
+bundle: package
+	@scripts/bundle/make-bundle.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libboost1.74-dev libsqlite3-dev libpq-dev libssl-dev libre2-dev libsimdjson-dev
+  libboost1.74-dev zlib1g-dev libsqlite3-dev libpq-dev libssl-dev libre2-dev libsimdjson-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld libclang-rt-14-dev wabt

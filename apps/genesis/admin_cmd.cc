@@ -1,6 +1,6 @@
-// genesis admin backup|restore|vacuum: the embedded store's backup (online, through
-// genesisd), retention pass + vacuum (online, through genesisd) and restore (offline, straight into the store file, with the same
-// configuration genesisd reads: src/config).
+// genesis admin backup|restore|vacuum|verify-bundle: the embedded store's backup (online, through
+// genesisd), retention pass + vacuum (online, through genesisd), restore (offline, straight into the store file, with the same
+// configuration genesisd reads: src/config) and the air-gapped bundle's check (offline: src/bundle).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "apps/genesis/api.h"
+#include "bundle/bundle.h"
 #include "config/config.h"
 #include "storage/storage.h"
 
@@ -43,7 +44,8 @@ core::Status write_file_durably(const std::string& path, const std::string& data
 }  // namespace
 
 void add_admin_commands(CLI::App& app, Context& ctx) {
-  auto* admin = app.add_subcommand("admin", "operate a Genesis installation: backup, restore, vacuum");
+  auto* admin = app.add_subcommand(
+      "admin", "operate a Genesis installation: backup, restore, vacuum, verify-bundle");
   admin->require_subcommand(1);
 
   {
@@ -148,6 +150,57 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
       } else {
         std::cout << "restored " << *file << " into " << path << "\n";
       }
+    });
+  }
+
+  {
+    auto* cmd = admin->add_subcommand(
+        "verify-bundle",
+        "check an air-gapped bundle offline: its SHA256SUMS signed by the release key, every file's SHA-256");
+    auto file = std::make_shared<std::string>();
+    auto key = std::make_shared<std::string>();
+    auto dir = std::make_shared<std::string>();
+    cmd->add_option("bundle", *file, "the bundle (genesis-bundle-<version>-<arch>.tar.gz)")->required();
+    cmd->add_option("--key", *key,
+                    "the release public key (PEM, Ed25519), the one trusted key; the copy inside "
+                    "the bundle is not used")
+        ->required();
+    cmd->add_option("--extract", *dir,
+                    "write the files out into DIR (new or empty), only once all verified");
+    cmd->callback([&ctx, file, key, dir] {
+      std::vector<core::Error> problems;
+      auto v = bundle::verify(*file, *key, &problems);
+      if (!v) {
+        // One line per problem, each naming the file it is about.
+        for (const auto& e : problems)
+          std::cerr << "genesis: bundle refused: " << e.where << ": " << e.message << "\n";
+        ctx.exit_code = 1;
+        return;
+      }
+      if (!dir->empty()) {
+        if (auto s = bundle::extract(*file, *v, *dir); !s)
+          return fail(ctx, "bundle not extracted: " + s.error().where + ": " + s.error().message);
+      }
+      bool same_key = v->bundled_key_fingerprint == v->key_fingerprint;
+      if (ctx.json) {
+        core::Object out{{"bundle", *file},
+                         {"top", v->top},
+                         {"key_fingerprint", v->key_fingerprint},
+                         {"files", static_cast<int64_t>(v->files.size())},
+                         {"bytes", static_cast<int64_t>(v->bytes)},
+                         {"bundled_key_fingerprint", v->bundled_key_fingerprint}};
+        if (!dir->empty()) out.emplace_back("extracted_to", *dir);
+        std::cout << core::to_json(core::Value(std::move(out))) << "\n";
+        return;
+      }
+      std::cout << "verified " << *file << " (" << v->top << "/): " << v->files.size() << " files, "
+                << v->bytes << " bytes, every SHA-256 as listed in SHA256SUMS\n"
+                << "SHA256SUMS signature verified with " << *key << " (key " << v->key_fingerprint
+                << ")\n";
+      if (!v->bundled_key_fingerprint.empty() && !same_key)
+        std::cout << "note: the bundle's own release.pub.pem is another key ("
+                  << v->bundled_key_fingerprint << "); it was not used\n";
+      if (!dir->empty()) std::cout << "extracted to " << *dir << "\n";
     });
   }
 }

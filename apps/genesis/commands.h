@@ -23,7 +23,7 @@ void add_events_commands(CLI::App& app, Context& ctx);     // events add|ls
 void add_policy_commands(CLI::App& app, Context& ctx);     // policy eval|test|check
 void add_emotion_commands(CLI::App& app, Context& ctx);    // emotion train|infer|check
 void add_detect_commands(CLI::App& app, Context& ctx);     // telemetry send, detections ls, playbook ls|show
-void add_admin_commands(CLI::App& app, Context& ctx);      // admin backup|restore
+void add_admin_commands(CLI::App& app, Context& ctx);      // admin backup|restore|vacuum|verify-bundle
 void add_tenant_commands(CLI::App& app, Context& ctx);     // tenant ls|create
 void add_sigma_commands(CLI::App& app, Context& ctx);      // sigma check|ls|show|test (offline)
 
