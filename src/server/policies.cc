@@ -19,6 +19,7 @@
 // Threads: the compiled engine and the base data are immutable snapshots
 // swapped under a mutex; evaluations run on a snapshot without the lock. The
 // sets' map has its own mutex, never held while a set's is.
+#include <cstdio>
 #include <mutex>
 #include <set>
 
@@ -44,6 +45,10 @@ struct PolicyState : PolicyModules {
   std::set<std::string> shipped_packages;         // other tenants may not write these
   mutable std::mutex mu;  // guards all below; held across a change's store write
   std::map<std::string, std::string> modules;     // the stored ones
+  // Stored modules that did not compile with the rest when the set was loaded
+  // (an upgrade changed the shipped library or the checks), with the reason:
+  // kept in the store, left out of evaluation until replaced or deleted.
+  std::map<std::string, std::string> left_out;
   std::shared_ptr<const policy::Engine> engine = std::make_shared<const policy::Engine>();
   PValue data = PValue::empty_object();
   std::vector<Prepare> evaluators;  // others that compile their share of each change
@@ -53,22 +58,36 @@ struct PolicyState : PolicyModules {
     return {engine, data};
   }
 
-  // What is evaluated: the shipped modules with the stored ones on top.
+  // The shipped modules with the stored ones on top.
   std::map<std::string, std::string> with_shipped(const std::map<std::string, std::string>& stored) const {
     std::map<std::string, std::string> all = shipped;
     for (const auto& [id, source] : stored) all[id] = source;
     return all;
   }
 
+  // The stored modules that are evaluated: all but those left out.
+  std::map<std::string, std::string> active(const std::map<std::string, std::string>& stored) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [id, source] : stored)
+      if (!left_out.count(id)) out[id] = source;
+    return out;
+  }
+
   // Compile (OPA's engine, then every attached evaluator), write, install: a
   // change that does not compile anywhere, or is not durable, changes nothing.
-  core::Status change(std::map<std::string, std::string> next, const std::function<core::Status()>& write,
-                      std::vector<core::Error>* errors) {
-    auto compiled = build(with_shipped(next), errors);
+  // `changed` is the module written or deleted: it is no longer left out.
+  core::Status change(std::map<std::string, std::string> next, const std::string& changed,
+                      const std::function<core::Status()>& write, std::vector<core::Error>* errors) {
+    auto still_left_out = left_out;
+    still_left_out.erase(changed);
+    std::map<std::string, std::string> evaluated;
+    for (const auto& [id, source] : next)
+      if (!still_left_out.count(id)) evaluated[id] = source;
+    auto compiled = build(with_shipped(evaluated), errors);
     if (!compiled) return compiled.error();
     std::vector<std::function<void()>> installs;
     for (const auto& prepare : evaluators) {
-      auto install = prepare(next);
+      auto install = prepare(evaluated);
       if (!install) {
         errors->push_back(install.error());
         return install.error();
@@ -77,6 +96,7 @@ struct PolicyState : PolicyModules {
     }
     if (auto s = write(); !s) return core::make_error(core::code::kUnavailable, s.error().message);
     modules = std::move(next);
+    left_out = std::move(still_left_out);
     engine = *compiled;
     for (auto& install : installs) install();
     return {};
@@ -85,7 +105,7 @@ struct PolicyState : PolicyModules {
   core::Status attach(Prepare prepare) override {
     std::lock_guard<std::mutex> lock(mu);
     evaluators.push_back(prepare);
-    auto install = prepare(modules);
+    auto install = prepare(active(modules));
     if (!install) return install.error();
     (*install)();
     return {};
@@ -108,7 +128,7 @@ struct PolicyState : PolicyModules {
     std::lock_guard<std::mutex> lock(mu);
     auto next = modules;
     next[id] = source;
-    return change(std::move(next), [&] { return store->put_policy(tenant, {id, source}); }, errors);
+    return change(std::move(next), id, [&] { return store->put_policy(tenant, {id, source}); }, errors);
   }
 
   core::Status remove(const std::string& id, std::vector<core::Error>* errors) override {
@@ -122,7 +142,7 @@ struct PolicyState : PolicyModules {
       }
       return core::make_error(core::code::kNotFound, "no policy module " + id);
     }
-    return change(std::move(next), [&] { return store->delete_policy(tenant, id); }, errors);
+    return change(std::move(next), id, [&] { return store->delete_policy(tenant, id); }, errors);
   }
 };
 
@@ -236,10 +256,57 @@ const char* code_conflict() { return core::code::kConflict; }
 
 namespace {
 
-// Loads a tenant's stored modules and data. When the stored modules no longer
-// compile with the shipped ones (an upgrade changed those), the stored modules
-// of the shipped packages are left out: the evaluator attached for those says
-// so, and every change must compile with them again.
+// Builds the largest set that compiles, adding the stored modules one at a time
+// to the shipped ones (those outside the shipped packages first: overrides of
+// the shipped library are what an upgrade breaks) until none more can be added,
+// so a module that needs another is added once that one is in. Fills left_out.
+core::Result<std::shared_ptr<const policy::Engine>> load_what_compiles(PolicyState& st) {
+  std::vector<std::string> order;
+  for (const auto& [id, source] : st.modules)
+    if (!st.in_shipped_package(source)) order.push_back(id);
+  for (const auto& [id, source] : st.modules)
+    if (st.in_shipped_package(source)) order.push_back(id);
+  std::map<std::string, std::string> in;
+  std::vector<core::Error> errors;
+  auto engine = build(st.with_shipped(in), &errors);
+  if (!engine) {
+    core::Error e = engine.error();
+    e.message = "the shipped policy library does not compile: " + e.message;
+    return e;
+  }
+  std::map<std::string, std::string> reasons;
+  for (bool added = true; added;) {
+    added = false;
+    for (const auto& id : order) {
+      if (in.count(id)) continue;
+      auto next = in;
+      next[id] = st.modules[id];
+      errors.clear();
+      auto e = build(st.with_shipped(next), &errors);
+      if (!e) {
+        reasons[id] = errors.empty() ? e.error().message : errors.front().message;
+        continue;
+      }
+      in = std::move(next);
+      engine = std::move(e);
+      reasons.erase(id);
+      added = true;
+    }
+  }
+  st.left_out = std::move(reasons);
+  for (const auto& [id, why] : st.left_out)
+    std::fprintf(stderr,
+                 "genesisd: warning: tenant '%s': stored policy module %s does not compile with the rest and is "
+                 "left out until it is replaced or deleted (/v1/policies): %s\n",
+                 st.tenant.c_str(), id.c_str(), why.c_str());
+  return engine;
+}
+
+// Loads a tenant's stored modules and data. A stored set that no longer
+// compiles (an upgrade changed the shipped library or the language checks)
+// must not keep genesisd or the tenant down: the largest part that compiles is
+// evaluated, and each module left out is reported (GET /v1/policies, stderr)
+// until it is replaced or deleted.
 core::Result<std::shared_ptr<PolicyState>> load_policy_state(registry::Store& store, const std::string& tenant,
                                                              const std::map<std::string, std::string>& shipped) {
   auto st = std::make_shared<PolicyState>();
@@ -248,28 +315,14 @@ core::Result<std::shared_ptr<PolicyState>> load_policy_state(registry::Store& st
   st->shipped = shipped;
   for (const auto& [id, source] : st->shipped)
     if (auto p = policy::module_package(source)) st->shipped_packages.insert(*p);
-  // Load what earlier runs stored. When the stored modules no longer compile
-  // with the shipped ones (an upgrade changed those), leave out the stored
-  // modules of the shipped packages: the evaluator attached for those says so,
-  // and every change must compile with them again.
   auto stored = store.list_policies(st->tenant);
   if (!stored) return stored.error();
   for (auto& m : *stored) st->modules[m.id] = std::move(m.source);
   if (!st->modules.empty() || !st->shipped.empty()) {
     std::vector<core::Error> errors;
     auto engine = build(st->with_shipped(st->modules), &errors);
-    if (!engine) {
-      std::map<std::string, std::string> others;
-      for (const auto& [id, source] : st->modules)
-        if (!st->in_shipped_package(source)) others[id] = source;
-      errors.clear();
-      engine = build(st->with_shipped(others), &errors);
-    }
-    if (!engine) {
-      core::Error e = engine.error();
-      e.message = "stored policy modules do not compile: " + e.message;
-      return e;
-    }
+    if (!engine) engine = load_what_compiles(*st);
+    if (!engine) return engine.error();  // the shipped library alone does not compile: a build defect
     st->engine = *engine;
   }
   auto data = store.get_policy_data(st->tenant);
@@ -281,6 +334,16 @@ core::Result<std::shared_ptr<PolicyState>> load_policy_state(registry::Store& st
     st->data = std::move(*doc);
   }
   return st;
+}
+
+// A module as the Policy API lists it; one left out at load says why.
+core::Object module_json(const PolicyState& st, const std::string& id, const std::string& source) {
+  core::Object m{{"id", id}, {"raw", source}, {"shipped", st.modules.count(id) == 0}};
+  if (auto it = st.left_out.find(id); it != st.left_out.end()) {
+    m.emplace_back("active", false);
+    m.emplace_back("error", it->second);
+  }
+  return m;
 }
 
 // Every tenant's policy set, loaded on first use.
@@ -330,9 +393,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
   router.add("GET", "/v1/policies", on_tenant_set(sets, [](const State& st, Request&) {
     std::lock_guard<std::mutex> lock(st->mu);
     core::Array list;
-    for (const auto& [id, src] : st->with_shipped(st->modules)) {
-      list.push_back(core::Object{{"id", id}, {"raw", src}, {"shipped", st->modules.count(id) == 0}});
-    }
+    for (const auto& [id, src] : st->with_shipped(st->modules)) list.push_back(module_json(*st, id, src));
     return Response::json(200, core::Object{{"result", std::move(list)}});
   }));
   router.add("GET", "/v1/policies/{id*}", on_tenant_set(sets, [](const State& st, Request& req) {
@@ -341,8 +402,7 @@ core::Result<std::shared_ptr<PolicyModules>> add_policy_routes(
     auto it = all.find(req.params["id"]);
     if (it == all.end())
       return opa_error(404, "resource_not_found", "storage_not_found_error: policy id \"" + req.params["id"] + "\"");
-    return Response::json(200, core::Object{{"result", core::Object{{"id", it->first}, {"raw", it->second},
-                                                                     {"shipped", st->modules.count(it->first) == 0}}}});
+    return Response::json(200, core::Object{{"result", module_json(*st, it->first, it->second)}});
   }));
   router.add("PUT", "/v1/policies/{id*}", on_tenant_set(sets, [](const State& st, Request& req) {
     std::vector<core::Error> errors;

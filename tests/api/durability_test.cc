@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "client/client.h"
+#include "storage/storage.h"
 #include "support/daemon.h"
 
 namespace genesis {
@@ -86,6 +88,62 @@ TEST(Durability, EachTenantsPolicySetSurvivesARestart) {
   client::HttpClient http(restarted.server());
   EXPECT_EQ(http.get("/v1/data/limits")->body, R"({"result":{"max":100}})");
   EXPECT_EQ(http.get("/v1/policies/gate.rego")->status, 404);
+  std::filesystem::remove_all(dir);
+}
+
+// A stored set that stops compiling (here written behind genesisd's back, as an
+// upgrade of the shipped library or of the checks would leave it) must not keep
+// genesisd down: what compiles runs, what does not is reported and can be fixed.
+TEST(Durability, StoredPoliciesThatNoLongerCompileAreLeftOutNotFatal) {
+  auto dir = testing::make_temp_dir("stale-policies");
+  std::string store_url;
+  {
+    testing::Daemon d(dir);
+    store_url = d.store_url();
+    client::HttpClient http(d.server());
+    ASSERT_EQ(http.request("PUT", "/v1/policies/acme/lib.rego", "package lib\nf(x) := x + 1\n", "text/plain")->status, 200);
+    ASSERT_EQ(http.request("PUT", "/v1/policies/acme/app.rego", "package app\nallow if data.lib.f(input.n) > 2\n",
+                           "text/plain")->status, 200);
+    ASSERT_EQ(http.request("PUT", "/v1/policies/acme/other.rego", "package other\nok := true\n", "text/plain")->status,
+              200);
+    d.stop(SIGTERM);
+  }
+  {
+    auto store = storage::open_store(store_url);
+    ASSERT_TRUE(store) << store.error().message;
+    // lib loses f, which app calls; broken calls count with two arguments.
+    ASSERT_TRUE((*store)->put_policy("default", {"acme/lib.rego", "package lib\ng := 1\n"}));
+    ASSERT_TRUE((*store)->put_policy("default", {"acme/broken.rego", "package broken\nx := count(1, 2)\n"}));
+  }
+  testing::Daemon restarted(dir);
+  client::HttpClient http(restarted.server());
+  ASSERT_EQ(http.get("/healthz")->status, 200);
+  EXPECT_EQ(http.get("/v1/data/other/ok")->body, R"({"result":true})");
+  EXPECT_EQ(http.get("/v1/data/lib/g")->body, R"({"result":1})");
+  auto list = http.get("/v1/policies");
+  ASSERT_EQ(list->status, 200);
+  auto listed = list->json();
+  ASSERT_TRUE(listed);
+  std::set<std::string> left_out;
+  for (const auto& m : listed->find("result")->as_array()) {
+    if (const auto* active = m.find("active")) {
+      EXPECT_FALSE(active->as_bool());
+      EXPECT_FALSE(m.find("error")->as_string().empty());
+      left_out.insert(m.find("id")->as_string());
+    }
+  }
+  EXPECT_EQ(left_out, (std::set<std::string>{"acme/app.rego", "acme/broken.rego"}));
+  EXPECT_EQ(http.request("POST", "/v1/data/app/allow", R"({"input":{"n":5}})")->body, R"({})");
+  // Fixing and deleting work one module at a time while the other stays left out.
+  EXPECT_EQ(http.request("PUT", "/v1/policies/acme/app.rego", "package app\nallow if data.lib.g + input.n > 2\n",
+                         "text/plain")->status, 200);
+  EXPECT_EQ(http.request("POST", "/v1/data/app/allow", R"({"input":{"n":5}})")->body, R"({"result":true})");
+  auto broken = http.get("/v1/policies/acme/broken.rego")->json();
+  EXPECT_FALSE(broken->find("result")->find("active")->as_bool());
+  EXPECT_EQ(http.request("DELETE", "/v1/policies/acme/broken.rego")->status, 200);
+  EXPECT_EQ(http.get("/v1/policies/acme/broken.rego")->status, 404);
+  auto app = http.get("/v1/policies/acme/app.rego")->json();
+  EXPECT_EQ(app->find("result")->find("active"), nullptr);
   std::filesystem::remove_all(dir);
 }
 

@@ -136,6 +136,10 @@ class Daemon {
   std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
+  // The store genesisd runs on, for a test that writes to it while it is stopped.
+  std::string store_url() const {
+    return store_url_.empty() ? "sqlite:" + (dir_ / "genesis.db").string() : store_url_;
+  }
 
  private:
   Daemon(std::vector<std::string> args, std::string program)
