@@ -25,6 +25,6 @@ void add_emotion_commands(CLI::App& app, Context& ctx);    // emotion train|infe
 void add_detect_commands(CLI::App& app, Context& ctx);     // telemetry send, detections ls, playbook ls|show
 void add_admin_commands(CLI::App& app, Context& ctx);      // admin backup|restore|vacuum|verify-bundle
 void add_tenant_commands(CLI::App& app, Context& ctx);     // tenant ls|create
-void add_sigma_commands(CLI::App& app, Context& ctx);      // sigma check|ls|show|test (offline)
+void add_sigma_commands(CLI::App& app, Context& ctx);      // sigma check|ls|show|test|enable|disable|switches
 
 }  // namespace genesis::cli

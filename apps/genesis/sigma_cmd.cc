@@ -1,17 +1,20 @@
-// genesis sigma check|ls|show|test: the Sigma engine (src/sigma) offline, over rule
-// files or directories on this machine.
+// genesis sigma: the Sigma engine (src/sigma) offline over rule files, and the
+// rules genesisd runs.
 //   genesis sigma check [--summary] PATH...     every rule: loaded or why not; exit 1 only
 //                                               for malformed rules or unsupported features
-//   genesis sigma ls PATH...                    the rules that load: id, level, target, title
-//   genesis sigma show ID PATH...               one rule's metadata (DRL attribution included)
+//   genesis sigma ls [PATH...] [filters]        the rules that load: id, level, target, title;
+//                                               with no PATH, genesisd's, with on/off
+//   genesis sigma show ID [PATH...]             one rule's metadata (DRL attribution included)
 //   genesis sigma test PATH EVENTS|-            run the rules over telemetry (NDJSON: one
 //                                               telemetry object, or a Genesis event, a line)
+//   genesis sigma enable|disable SELECTOR       switch genesisd's rules (level:low, tag:..., ...)
+//   genesis sigma switches [rm ID]              the switches in force, oldest first; remove one
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 
-#include "apps/genesis/commands.h"
+#include "apps/genesis/api.h"
 #include "core/value.h"
 #include "sigma/sigma.h"
 
@@ -150,10 +153,90 @@ void test(Context& ctx, const std::string& rules, const std::string& events) {
   if (!ctx.json) std::cout << matched << " matches in " << n << " lines\n";
 }
 
+// genesisd's rules, filtered as GET /v1/sigma/rules filters.
+struct RemoteFilter {
+  std::string level, status, selector, q;
+  bool only_enabled = false, only_disabled = false;
+  std::size_t limit = 5000;
+};
+
+void remote_ls(Context& ctx, const RemoteFilter& f) {
+  if (f.only_enabled && f.only_disabled) return fail(ctx, "--enabled and --disabled exclude each other");
+  std::string query;
+  add_query(query, "level", f.level);
+  add_query(query, "status", f.status);
+  add_query(query, "selector", f.selector);
+  add_query(query, "q", f.q);
+  add_query(query, "enabled", f.only_enabled ? "true" : f.only_disabled ? "false" : "");
+  add_query(query, "limit", std::to_string(f.limit));
+  auto r = call(ctx, "GET", "/v1/sigma/rules?" + query.substr(1));
+  if (!r) return;
+  if (ctx.json) {
+    std::cout << core::to_json(*r, true) << "\n";
+    return;
+  }
+  for (const Value& rule : r->find("rules")->as_array()) {
+    const std::string& level = rule.find("level")->as_string();
+    std::cout << (rule.find("enabled")->as_bool() ? "on   " : "off  ") << rule.find("id")->as_string() << "  "
+              << (level.empty() ? "-" : level) << "  " << rule.find("target")->as_string() << "  "
+              << rule.find("title")->as_string() << "\n";
+  }
+  std::cout << r->find("total")->as_int() << " rules listed; " << r->find("rules_running")->as_int() << " of "
+            << r->find("rules_loaded")->as_int() << " loaded rules run\n";
+}
+
+void remote_show(Context& ctx, const std::string& id) {
+  auto r = call(ctx, "GET", "/v1/sigma/rules/" + id);
+  if (r) std::cout << core::to_json(*r, true) << "\n";
+}
+
+void print_counts(const Value& r) {
+  std::cout << r.find("rules_running")->as_int() << " of " << r.find("rules_loaded")->as_int()
+            << " loaded rules run\n";
+}
+
+void switch_rules(Context& ctx, const std::string& selector, bool enabled) {
+  Value body = core::Object{{"selector", selector}, {"enabled", enabled}};
+  auto r = call(ctx, "POST", "/v1/sigma/switches", core::to_json(body));
+  if (!r) return;
+  if (ctx.json) {
+    std::cout << core::to_json(*r) << "\n";
+    return;
+  }
+  const Value& sw = *r->find("switch");
+  std::cout << "switch " << sw.find("id")->as_int() << ": " << (enabled ? "enable " : "disable ")
+            << sw.find("selector")->as_string() << "\n";
+  print_counts(*r);
+}
+
+void list_switches(Context& ctx) {
+  auto r = call(ctx, "GET", "/v1/sigma/switches");
+  if (!r) return;
+  if (ctx.json) {
+    std::cout << core::to_json(*r, true) << "\n";
+    return;
+  }
+  for (const Value& sw : r->find("switches")->as_array())
+    std::cout << sw.find("id")->as_int() << "  " << (sw.find("enabled")->as_bool() ? "enable " : "disable ")
+              << sw.find("selector")->as_string() << "  " << sw.find("created_at")->as_string() << "\n";
+  print_counts(*r);
+}
+
+void remove_switch(Context& ctx, const std::string& id) {
+  auto r = call(ctx, "DELETE", "/v1/sigma/switches/" + id);
+  if (!r) return;
+  if (ctx.json) {
+    std::cout << core::to_json(*r) << "\n";
+    return;
+  }
+  std::cout << "removed switch " << id << "\n";
+  print_counts(*r);
+}
+
 }  // namespace
 
 void add_sigma_commands(CLI::App& app, Context& ctx) {
-  auto* sigma = app.add_subcommand("sigma", "Sigma rules: check, list, show, test (offline)");
+  auto* sigma = app.add_subcommand("sigma", "Sigma rules: check, list, show, test (offline); enable, disable, switches (genesisd)");
   sigma->require_subcommand(1);
 
   auto* c = sigma->add_subcommand("check", "load every rule and report what does not load, and why");
@@ -163,17 +246,50 @@ void add_sigma_commands(CLI::App& app, Context& ctx) {
   c->add_flag("--summary", summary, "print only the counts");
   c->callback([&ctx] { check(ctx, check_paths, summary); });
 
-  auto* l = sigma->add_subcommand("ls", "list the rules that load");
+  auto* l = sigma->add_subcommand("ls", "list the rules that load (with no PATH: genesisd's rules, on or off)");
   static std::vector<std::string> ls_paths;
-  l->add_option("paths", ls_paths, "rule files or directories")->required();
-  l->callback([&ctx] { ls(ctx, ls_paths); });
+  static RemoteFilter filter;
+  l->add_option("paths", ls_paths, "rule files or directories");
+  l->add_option("--level", filter.level, "genesisd's rules of this level");
+  l->add_option("--status", filter.status, "genesisd's rules of this status");
+  l->add_option("--selector", filter.selector, "genesisd's rules a switch with this selector would select");
+  l->add_option("--search", filter.q, "genesisd's rules whose id or title contains this");
+  l->add_flag("--enabled", filter.only_enabled, "only genesisd's rules that run");
+  l->add_flag("--disabled", filter.only_disabled, "only genesisd's rules switched off");
+  l->add_option("--limit", filter.limit, "at most this many (1-5000)");
+  l->callback([&ctx] {
+    if (ls_paths.empty()) return remote_ls(ctx, filter);
+    ls(ctx, ls_paths);
+  });
 
-  auto* s = sigma->add_subcommand("show", "one rule's metadata");
+  auto* s = sigma->add_subcommand("show", "one rule's metadata (with no PATH: genesisd's, with whether it runs)");
   static std::string show_id;
   static std::vector<std::string> show_paths;
   s->add_option("id", show_id, "rule id")->required();
-  s->add_option("paths", show_paths, "rule files or directories")->required();
-  s->callback([&ctx] { show(ctx, show_id, show_paths); });
+  s->add_option("paths", show_paths, "rule files or directories");
+  s->callback([&ctx] {
+    if (show_paths.empty()) return remote_show(ctx, show_id);
+    show(ctx, show_id, show_paths);
+  });
+
+  static const char* kSelectorHelp =
+      "all, rule:ID, level:LEVEL, status:STATUS, tag:GLOB, path:GLOB (a trailing / is a folder)";
+  static std::string enable_selector, disable_selector;
+  auto* en = sigma->add_subcommand("enable", "let genesisd's rules a selector names run (a later switch wins)");
+  en->add_option("selector", enable_selector, kSelectorHelp)->required();
+  en->callback([&ctx] { switch_rules(ctx, enable_selector, true); });
+  auto* dis = sigma->add_subcommand("disable", "switch off genesisd's rules a selector names (a later switch wins)");
+  dis->add_option("selector", disable_selector, kSelectorHelp)->required();
+  dis->callback([&ctx] { switch_rules(ctx, disable_selector, false); });
+
+  auto* sw = sigma->add_subcommand("switches", "genesisd's rule switches, oldest first");
+  sw->callback([&ctx, sw] {
+    if (sw->get_subcommands().empty()) list_switches(ctx);
+  });
+  auto* rm = sw->add_subcommand("rm", "remove a switch by id");
+  static std::string rm_id;
+  rm->add_option("id", rm_id, "switch id")->required();
+  rm->callback([&ctx] { remove_switch(ctx, rm_id); });
 
   auto* t = sigma->add_subcommand("test", "run rules over NDJSON telemetry");
   static std::string test_rules, test_events;

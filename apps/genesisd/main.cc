@@ -160,6 +160,7 @@ int main(int argc, char** argv) {
                  s.error().message.c_str());
   }
   server::add_attack_routes(router, *detector, **policy_modules);
+  server::add_sigma_routes(router, *detector);
 #endif
 
   if (print_api) {

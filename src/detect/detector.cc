@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "client/client.h"
@@ -219,7 +220,8 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
       // take the daemon's cores from requests while it starts (Linux nices threads
       // one by one; failure only means the load competes as before).
       (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
-      auto loaded = SigmaStage::load(self->options_.sigma_dir, self->options_.sigma_respond_levels);
+      auto loaded = SigmaStage::load(self->options_.sigma_dir, self->options_.sigma_respond_levels,
+                                     self->stored_sigma_switches());
       std::lock_guard lock(self->sigma_mu_);
       if (loaded.ok()) self->sigma_ = std::move(*loaded);
       self->sigma_loading_ = false;
@@ -255,6 +257,56 @@ int64_t Detector::now() const { return options_.now_ms ? options_.now_ms() : cor
 bool Detector::content_loaded() const {
   std::lock_guard lock(sigma_mu_);
   return !sigma_loading_;
+}
+
+std::vector<sigma::RuleSwitch> Detector::stored_sigma_switches() {
+  std::vector<sigma::RuleSwitch> out;
+  auto stored = store().list_sigma_switches(registry::kDefaultTenant);
+  if (!stored) {
+    // Failing open: every rule runs rather than detection going blind.
+    std::fprintf(stderr, "genesisd: warning: reading the Sigma switches failed, every rule runs: %s\n",
+                 stored.error().message.c_str());
+    return out;
+  }
+  for (const auto& sw : *stored) {
+    auto sel = sigma::RuleSelector::parse(sw.selector);
+    if (!sel) {
+      std::fprintf(stderr, "genesisd: warning: Sigma switch %lld ignored: %s\n", static_cast<long long>(sw.id),
+                   sel.error().message.c_str());
+      continue;
+    }
+    out.push_back({std::move(*sel), sw.enabled});
+  }
+  return out;
+}
+
+core::Result<std::vector<storage::SigmaSwitch>> Detector::sigma_switches() {
+  return store().list_sigma_switches(registry::kDefaultTenant);
+}
+
+core::Result<storage::SigmaSwitch> Detector::add_sigma_switch(const std::string& selector, bool enabled) {
+  auto sel = sigma::RuleSelector::parse(selector);
+  if (!sel) return sel.error();
+  std::lock_guard lock(sigma_switch_mu_);
+  auto added = store().add_sigma_switch(registry::kDefaultTenant, sel->to_string(), enabled);
+  if (!added) return added.error();
+  apply_sigma_switches();
+  return added;
+}
+
+core::Status Detector::delete_sigma_switch(int64_t id) {
+  std::lock_guard lock(sigma_switch_mu_);
+  if (auto s = store().delete_sigma_switch(registry::kDefaultTenant, id); !s) return s;
+  apply_sigma_switches();
+  return {};
+}
+
+void Detector::apply_sigma_switches() {
+  auto current = sigma();  // waits while the corpus loads
+  if (!current) return;    // Sigma is off: the switches wait in the store
+  auto next = current->with_switches(stored_sigma_switches());
+  std::lock_guard lock(sigma_mu_);
+  sigma_ = std::move(next);
 }
 
 std::shared_ptr<const SigmaStage> Detector::sigma() const {

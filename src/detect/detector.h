@@ -181,6 +181,14 @@ class Detector {
   std::shared_ptr<const SigmaStage> sigma() const;
   // False while the Sigma rules are still loading (GET /readyz); never waits.
   bool content_loaded() const;
+  // Switches that turn Sigma rules off and on (sigma::RuleSelector text, the last
+  // that selects a rule decides), kept in the store with the default tenant's data
+  // so they survive restarts; each change re-indexes the running rules at once.
+  // A selector that does not parse is refused (invalid_argument) before anything
+  // is written; switches are kept when Sigma is off and apply once it is on.
+  core::Result<std::vector<storage::SigmaSwitch>> sigma_switches();
+  core::Result<storage::SigmaSwitch> add_sigma_switch(const std::string& selector, bool enabled);
+  core::Status delete_sigma_switch(int64_t id);
 
  private:
   Detector(registry::Registry& registry, std::unique_ptr<AlertSink> alerts, DetectorOptions options);
@@ -232,6 +240,11 @@ class Detector {
   mutable std::condition_variable sigma_cv_;
   std::shared_ptr<const SigmaStage> sigma_;  // null: no Sigma rules
   bool sigma_loading_ = false;
+  std::mutex sigma_switch_mu_;  // one switch change at a time: write, then re-index
+  // The stored switches, parsed; on a failed read, none (every rule runs).
+  std::vector<sigma::RuleSwitch> stored_sigma_switches();
+  // Swaps in the rules the stored switches leave running.
+  void apply_sigma_switches();
 
   // Containments in force. Shared with the registry's write guard, which may
   // outlive the detector.

@@ -20,18 +20,38 @@ std::string default_sigma_dir() {
 }
 
 core::Result<std::unique_ptr<SigmaStage>> SigmaStage::load(const std::string& dir,
-                                                           std::vector<std::string> respond_levels) {
+                                                           std::vector<std::string> respond_levels,
+                                                           std::vector<sigma::RuleSwitch> switches) {
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
     return core::make_error(core::code::kNotFound, "no Sigma rules at " + dir);
   }
-  sigma::Loader loader;
-  loader.add_dir(dir);
+  auto loader = std::make_shared<sigma::Loader>();
+  loader->add_dir(dir);
   std::unique_ptr<SigmaStage> s(new SigmaStage());
-  s->set_ = loader.build();
+  s->all_ = loader->rules();
+  s->refused_ = loader->diagnostics().size();
+  s->loader_ = std::move(loader);
   s->respond_levels_ = std::move(respond_levels);
-  s->refused_ = loader.diagnostics().size();
+  s->apply(std::move(switches));
   return s;
+}
+
+std::shared_ptr<const SigmaStage> SigmaStage::with_switches(std::vector<sigma::RuleSwitch> switches) const {
+  std::shared_ptr<SigmaStage> s(new SigmaStage());
+  s->loader_ = loader_;
+  s->all_ = all_;
+  s->refused_ = refused_;
+  s->respond_levels_ = respond_levels_;
+  s->apply(std::move(switches));
+  return s;
+}
+
+void SigmaStage::apply(std::vector<sigma::RuleSwitch> switches) {
+  running_.clear();
+  for (const auto* r : all_)
+    if (sigma::rule_enabled(*r, switches)) running_.insert(r);
+  set_ = loader_->build([this](const sigma::RuleInfo& r) { return running_.count(&r) != 0; });
 }
 
 std::size_t SigmaStage::rules() const { return set_->size(); }

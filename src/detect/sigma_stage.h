@@ -15,15 +15,14 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.h"
 #include "core/value.h"
 #include "detect/catalogue.h"
 
-namespace genesis::sigma {
-class RuleSet;
-}
+#include "sigma/sigma.h"
 
 namespace genesis::detect {
 
@@ -40,18 +39,30 @@ struct SigmaFinding {
 class SigmaStage {
  public:
   ~SigmaStage();
-  // Loads every rule under `dir`. Rules that do not load are counted, not fatal
-  // (`genesis sigma check` names them); a directory that does not exist is an error.
+  // Loads every rule under `dir`; those `switches` turn off do not run. Rules that
+  // do not load are counted, not fatal (`genesis sigma check` names them); a
+  // directory that does not exist is an error.
   static core::Result<std::unique_ptr<SigmaStage>> load(const std::string& dir,
-                                                        std::vector<std::string> respond_levels);
+                                                        std::vector<std::string> respond_levels,
+                                                        std::vector<sigma::RuleSwitch> switches = {});
+  // The same rules under other switches: re-indexed, not parsed again.
+  std::shared_ptr<const SigmaStage> with_switches(std::vector<sigma::RuleSwitch> switches) const;
 
   std::vector<SigmaFinding> evaluate(const core::Value& telemetry, const Catalogue& catalogue) const;
 
-  std::size_t rules() const;
+  std::size_t rules() const;                        // rules that run
+  std::size_t loaded() const { return all_.size(); }  // rules that loaded, running or not
   std::size_t refused() const { return refused_; }  // rules that did not load, any reason
+  // Every loaded rule, in load order, and whether the switches let it run.
+  const std::vector<const sigma::RuleInfo*>& all_rules() const { return all_; }
+  bool enabled(const sigma::RuleInfo& rule) const { return running_.count(&rule) != 0; }
 
  private:
   SigmaStage() = default;
+  void apply(std::vector<sigma::RuleSwitch> switches);
+  std::shared_ptr<const sigma::Loader> loader_;
+  std::vector<const sigma::RuleInfo*> all_;
+  std::unordered_set<const sigma::RuleInfo*> running_;
   std::shared_ptr<const sigma::RuleSet> set_;
   std::vector<std::string> respond_levels_;
   std::size_t refused_ = 0;

@@ -17,5 +17,7 @@ void add_detection_routes(Router& router, detect::Detector& detector);
 // GET /v1/attack/policies, PUT|DELETE /v1/attack/policies/{name}: the mapping
 // modules, stored through `policies` (OPA's set, which the detector is attached to)
 void add_attack_routes(Router& router, detect::Detector& detector, PolicyModules& policies);
+// GET /v1/sigma/rules[/{id}], GET|POST /v1/sigma/switches, DELETE /v1/sigma/switches/{id}
+void add_sigma_routes(Router& router, detect::Detector& detector);
 
 }  // namespace genesis::server

@@ -426,6 +426,13 @@ const std::vector<Diagnostic>& Loader::diagnostics() const { return impl_->diagn
 std::size_t Loader::rules_loaded() const { return impl_->rules.size(); }
 std::size_t Loader::rules_disabled() const { return impl_->disabled; }
 
+std::vector<const RuleInfo*> Loader::rules() const {
+  std::vector<const RuleInfo*> out;
+  out.reserve(impl_->rules.size());
+  for (const auto& r : impl_->rules) out.push_back(&r->info);
+  return out;
+}
+
 // ---- Diagnostic ----
 
 const char* kind_name(Diagnostic::Kind kind) {

@@ -507,11 +507,18 @@ RuleSet::Stats RuleSet::stats() const {
   return {impl_->rules.size(), impl_->buckets.size(), impl_->literals, impl_->unfiltered};
 }
 
-std::shared_ptr<const RuleSet> Loader::build() const {
+std::shared_ptr<const RuleSet> Loader::build() const { return build(nullptr); }
+
+std::shared_ptr<const RuleSet> Loader::build(const std::function<bool(const RuleInfo&)>& keep) const {
   std::shared_ptr<RuleSet> rs(new RuleSet());
   rs->impl_ = std::make_unique<RuleSet::Impl>();
   auto& impl = *rs->impl_;
-  impl.rules = impl_->rules;
+  if (keep) {
+    for (const auto& r : impl_->rules)
+      if (keep(r->info)) impl.rules.push_back(r);
+  } else {
+    impl.rules = impl_->rules;
+  }
   std::unordered_map<std::string, std::unordered_map<std::string, std::vector<uint32_t>>> lits;
   for (uint32_t i = 0; i < impl.rules.size(); ++i) {
     const CompiledRule& r = *impl.rules[i];

@@ -131,10 +131,15 @@ class Loader {
 
   const std::vector<Diagnostic>& diagnostics() const;
   std::size_t rules_loaded() const;
+  // Every rule loaded so far (owned by the loader and the sets it built).
+  std::vector<const RuleInfo*> rules() const;
   std::size_t rules_disabled() const;  // parsed and valid, left out by LoadOptions::enabled
 
   // The rule set of everything loaded so far; the loader may go on loading.
   std::shared_ptr<const RuleSet> build() const;
+  // The rule set of the loaded rules `keep` accepts (null keeps all): a switch
+  // that turns rules on or off re-indexes, it does not parse again.
+  std::shared_ptr<const RuleSet> build(const std::function<bool(const RuleInfo&)>& keep) const;
 
   struct Impl;
 
@@ -169,6 +174,37 @@ class RuleSet {
   std::unique_ptr<Impl> impl_;
   std::vector<const RuleInfo*> infos_;
 };
+
+// Which rules an enable/disable switch applies to, written "FIELD:PATTERN":
+//   all                  every rule
+//   rule:ID              one rule by its id
+//   level:LEVEL          informational | low | medium | high | critical
+//   status:STATUS        stable | test | experimental | deprecated | unsupported
+//   tag:GLOB             a tag, as written (attack.t1059*, attack.execution, cve.*)
+//   path:GLOB            the rule's file, relative to the rule directory
+//                        (windows/process_creation/*); a trailing / means the folder
+//                        and everything below it
+// Matching ignores ASCII case; * and ? are wildcards in globs (a * crosses /).
+struct RuleSelector {
+  enum class Field { kAll, kRule, kLevel, kStatus, kTag, kPath };
+  Field field = Field::kAll;
+  std::string pattern;
+
+  // An unknown field, an empty pattern or an unknown level/status is an error
+  // that says what is accepted.
+  static core::Result<RuleSelector> parse(std::string_view text);
+  bool matches(const RuleInfo& rule) const;
+  std::string to_string() const;
+};
+
+// A rule runs unless switched off: of the switches that select it, the last one
+// (in the order given) decides. So "disable level:low" then "enable rule:X" runs
+// rule X and no other low rule.
+struct RuleSwitch {
+  RuleSelector selector;
+  bool enabled = true;
+};
+bool rule_enabled(const RuleInfo& rule, const std::vector<RuleSwitch>& switches);
 
 // ATT&CK id from a tag: "attack.t1059.001" -> "T1059.001"; "" when it is not one.
 std::string technique_from_tag(std::string_view tag);

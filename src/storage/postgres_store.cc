@@ -230,6 +230,22 @@ BEGIN
   END LOOP;
 END $$;
 )sql",
+    // 4: switches that turn Sigma rules on and off (SQLite's migration 5),
+    // applied in id order, under the tenants' row-level security.
+    R"sql(
+CREATE TABLE sigma_switch (
+  id BIGSERIAL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  selector TEXT NOT NULL,
+  enabled BOOLEAN NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sigma_switch_by_tenant ON sigma_switch (tenant_id, id);
+ALTER TABLE sigma_switch ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sigma_switch FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON sigma_switch USING (tenant_id = current_setting('app.tenant_id', true))
+  WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
+)sql",
 };
 
 // ---- libpq plumbing -------------------------------------------------------
@@ -844,6 +860,38 @@ class PostgresStore final : public Store {
     std::vector<PolicyModule> out;
     for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back({as_text(r->get(), i, 0), as_text(r->get(), i, 1)});
     return out;
+  }
+
+  Result<std::vector<SigmaSwitch>> list_sigma_switches(const std::string& tenant) override {
+    auto r = read_one(tenant, {"SELECT id, selector, enabled, genesis_ms(created_at) FROM sigma_switch "
+                               "WHERE tenant_id = $1 ORDER BY id",
+                               {tenant}});
+    if (!r) return r.error();
+    std::vector<SigmaSwitch> out;
+    for (int i = 0; i < PQntuples(r->get()); ++i)
+      out.push_back({as_int(r->get(), i, 0), as_text(r->get(), i, 1), as_text(r->get(), i, 2) == "t",
+                     as_int(r->get(), i, 3)});
+    return out;
+  }
+
+  Result<SigmaSwitch> add_sigma_switch(const std::string& tenant, const std::string& selector, bool enabled) override {
+    return write<SigmaSwitch>(tenant, [&](Session& s) -> Result<SigmaSwitch> {
+      auto r = s.exec("INSERT INTO sigma_switch (tenant_id, selector, enabled, created_at) VALUES ($1, $2, $3, now()) "
+                      "RETURNING id, genesis_ms(created_at)",
+                      {tenant, selector, std::string(enabled ? "true" : "false")});
+      if (!r) return r.error();
+      return SigmaSwitch{as_int(r->get(), 0, 0), selector, enabled, as_int(r->get(), 0, 1)};
+    }, {});
+  }
+
+  Status delete_sigma_switch(const std::string& tenant, int64_t id) override {
+    return write_status(tenant, [&](Session& s) -> Status {
+      auto r = s.exec("DELETE FROM sigma_switch WHERE tenant_id = $1 AND id = $2", {tenant, p(id)});
+      if (!r) return r.error();
+      if (std::string(PQcmdTuples(r->get())) == "0")
+        return make_error(code::kNotFound, "no Sigma switch " + std::to_string(id));
+      return {};
+    });
   }
 
   Result<std::optional<std::string>> get_policy_data(const std::string& tenant) override {
@@ -1934,7 +1982,8 @@ class PostgresStore final : public Store {
     std::string r = role ? role : "\"\"";
     PQfreemem(role);
     for (const std::string& sql : {
-             "GRANT SELECT, INSERT, UPDATE, DELETE ON agent, cognition_event, policy_module, policy_data TO " + r,
+             "GRANT SELECT, INSERT, UPDATE, DELETE ON agent, cognition_event, policy_module, policy_data, sigma_switch TO " +
+                 r,
              "GRANT SELECT, INSERT, UPDATE ON detection TO " + r,
              // Response records are history: written once, never changed by genesisd.
              "GRANT SELECT, INSERT ON counter_agent, containment, response_action, evidence, egress_decision TO " + r,

@@ -184,6 +184,17 @@ CREATE INDEX IF NOT EXISTS detection_by_ts ON detection(tenant_id, ts);
 CREATE INDEX IF NOT EXISTS response_action_by_ts ON response_action(tenant_id, ts);
 CREATE INDEX IF NOT EXISTS egress_decision_by_ts ON egress_decision(tenant_id, ts);
 )sql",
+    // 5: switches that turn Sigma rules on and off, applied in id order.
+    R"sql(
+CREATE TABLE sigma_switch (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL REFERENCES tenant(id),
+  selector TEXT NOT NULL,
+  enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX sigma_switch_by_tenant ON sigma_switch(tenant_id, id);
+)sql",
 };
 
 Value strings_json(const std::vector<std::string>& v) {
@@ -800,6 +811,40 @@ class SqliteStore final : public Store {
       st.bind(1, tenant).bind(2, id);
       if (st.step() != SQLITE_DONE) return db_error("delete policy");
       if (sqlite3_changes(db()) == 0) return make_error(code::kNotFound, "no policy " + id);
+      return true;
+    }, OnCommit<bool>());
+    if (!r) return r.error();
+    return {};
+  }
+
+  Result<std::vector<SigmaSwitch>> list_sigma_switches(const std::string& tenant) override {
+    ReadScope read(*this);
+    Stmt st = prepare("SELECT id, selector, enabled, created_at FROM sigma_switch WHERE tenant_id = ? ORDER BY id");
+    st.bind(1, tenant);
+    std::vector<SigmaSwitch> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back({st.integer(0), st.text(1), st.integer(2) != 0, st.integer(3)});
+    if (rc != SQLITE_DONE) return db_error("list Sigma switches");
+    return out;
+  }
+
+  Result<SigmaSwitch> add_sigma_switch(const std::string& tenant, const std::string& selector, bool enabled) override {
+    return write([&]() -> Result<SigmaSwitch> {
+      SigmaSwitch sw{0, selector, enabled, core::now_ms()};
+      Stmt st = prepare("INSERT INTO sigma_switch (tenant_id, selector, enabled, created_at) VALUES (?,?,?,?)");
+      st.bind(1, tenant).bind(2, selector).bind(3, int64_t{enabled ? 1 : 0}).bind(4, sw.created_ms);
+      if (st.step() != SQLITE_DONE) return db_error("store Sigma switch");
+      sw.id = sqlite3_last_insert_rowid(db());
+      return sw;
+    }, OnCommit<SigmaSwitch>());
+  }
+
+  Status delete_sigma_switch(const std::string& tenant, int64_t id) override {
+    auto r = write([&]() -> Result<bool> {
+      Stmt st = prepare("DELETE FROM sigma_switch WHERE tenant_id = ? AND id = ?");
+      st.bind(1, tenant).bind(2, id);
+      if (st.step() != SQLITE_DONE) return db_error("delete Sigma switch");
+      if (sqlite3_changes(db()) == 0) return make_error(code::kNotFound, "no Sigma switch " + std::to_string(id));
       return true;
     }, OnCommit<bool>());
     if (!r) return r.error();

@@ -148,6 +148,15 @@ struct PolicyModule {
   std::string source;
 };
 
+// An enable/disable switch over the Sigma rules (sigma::RuleSelector text, such
+// as "level:low"); the detector applies a tenant's switches in id order.
+struct SigmaSwitch {
+  int64_t id = 0;
+  std::string selector;
+  bool enabled = true;
+  int64_t created_ms = 0;
+};
+
 // ---- detections and responses (written by src/detect) ----
 
 struct Detection {
@@ -386,6 +395,14 @@ class Store {
   // The tenant's base data document as JSON text; nullopt when never written.
   virtual core::Result<std::optional<std::string>> get_policy_data(const std::string& tenant) = 0;
   virtual core::Status put_policy_data(const std::string& tenant, const std::string& json) = 0;
+
+  // Sigma rule switches, oldest first. The caller validates the selector.
+  virtual core::Result<std::vector<SigmaSwitch>> list_sigma_switches(const std::string& tenant) = 0;
+  // Appends a switch; it gets the next id.
+  virtual core::Result<SigmaSwitch> add_sigma_switch(const std::string& tenant, const std::string& selector,
+                                                     bool enabled) = 0;
+  // not_found when there is no such switch.
+  virtual core::Status delete_sigma_switch(const std::string& tenant, int64_t id) = 0;
 
   // Emotion (heartbeats, offloading; written through the registry).
   // Sets each listed agent's emotion, all in one transaction: heartbeats are

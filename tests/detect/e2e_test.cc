@@ -691,6 +691,116 @@ TEST_F(SigmaE2E, RevokedTechniqueMapsToItsSuccessorDeprecatedIsKept) {
   EXPECT_EQ(listed.find("detections")->as_array().size(), 1u);
 }
 
+// Switching rules off and on: it takes effect at once, is the default tenant's to
+// do, refuses a bad selector with nothing written, and survives a restart.
+TEST(SigmaSwitchesE2E, OffAtOnceKeptAcrossRestartOnAgain) {
+  auto dir = testing::make_temp_dir("sigma-switches");
+  const std::vector<std::string> args = {"--sigma-rules", std::string(GENESIS_TEST_DATA) + "/sigma_rules"};
+  const std::string low_rule = "5f0c1b6e-0000-4000-8000-000000000002";
+  auto post_marker = [](HttpClient& http, const std::string& agent) {
+    auto r = http.request("POST", "/v1/telemetry",
+                          R"({"agent_id":")" + agent +
+                              R"(","telemetry":{"event":"process.start","process":{"executable":"C:\\tools\\m.exe","command_line":"m.exe genesis-sigma-low-marker"}}})");
+    EXPECT_EQ(r->status, 200) << r->body;
+    auto j = r->json();
+    if (!j || !j->find("detections")) return size_t{99};
+    return j->find("detections")->as_array().size();
+  };
+  std::string agent;
+  {
+    testing::Daemon d(dir, args);
+    HttpClient http(d.server());
+    agent = http.request("POST", "/v1/agents", R"({"label":"switched"})")->json()->find("id")->as_string();
+    EXPECT_EQ(post_marker(http, agent), 1u);
+    auto before = *http.get("/v1/sigma/rules")->json();
+    int64_t loaded = before.find("rules_loaded")->as_int();
+    EXPECT_EQ(before.find("rules_running")->as_int(), loaded);
+
+    auto off = http.request("POST", "/v1/sigma/switches", R"({"selector":"level:low","enabled":false})");
+    ASSERT_EQ(off->status, 201) << off->body;
+    auto off_json = *off->json();
+    EXPECT_LT(off_json.find("rules_running")->as_int(), loaded);
+    EXPECT_EQ(off_json.find("switch")->find("selector")->as_string(), "level:low");
+    EXPECT_EQ(post_marker(http, agent), 0u) << "a low rule switched off no longer detects";
+    auto off_list = *http.get("/v1/sigma/rules?enabled=false")->json();
+    std::string off_ids = core::to_json(*off_list.find("rules"));
+    EXPECT_NE(off_ids.find(low_rule), std::string::npos) << off_ids;
+    EXPECT_EQ(off_list.find("total")->as_int(), loaded - off_json.find("rules_running")->as_int());
+
+    // Refused with nothing written: a bad selector, a body without enabled, another tenant.
+    for (const char* body : {R"({"selector":"level:lowest","enabled":false})", R"({"selector":"level:low"})",
+                             R"({"selector":"level:low","enabled":false,"why":"x"})"}) {
+      auto bad = http.request("POST", "/v1/sigma/switches", body);
+      EXPECT_EQ(bad->status, 400) << body << " -> " << bad->body;
+    }
+    ASSERT_EQ(http.request("POST", "/v1/tenants", R"({"id":"blue"})")->status, 201);
+    HttpClient blue(d.server());
+    blue.set_header("X-Genesis-Tenant", "blue");
+    EXPECT_EQ(blue.request("POST", "/v1/sigma/switches", R"({"selector":"all","enabled":false})")->status, 403);
+    EXPECT_EQ(http.get("/v1/sigma/switches")->json()->find("switches")->as_array().size(), 1u);
+    d.stop(SIGTERM);
+  }
+  testing::Daemon d(dir, args);
+  HttpClient http(d.server());
+  EXPECT_EQ(post_marker(http, agent), 0u) << "the switch survives a restart";
+  auto rule = *http.get("/v1/sigma/rules/" + low_rule)->json();
+  EXPECT_FALSE(rule.find("enabled")->as_bool());
+  EXPECT_EQ(rule.find("author")->as_string(), "Genesis tests");
+  // The last switch that selects a rule decides: this one rule runs again.
+  auto on = http.request("POST", "/v1/sigma/switches", R"({"selector":"rule:)" + low_rule + R"(","enabled":true})");
+  ASSERT_EQ(on->status, 201) << on->body;
+  EXPECT_EQ(post_marker(http, agent), 1u);
+  auto switches = *http.get("/v1/sigma/switches")->json();
+  ASSERT_EQ(switches.find("switches")->as_array().size(), 2u);
+  for (const Value& sw : switches.find("switches")->as_array()) {
+    auto id = std::to_string(sw.find("id")->as_int());
+    EXPECT_EQ(http.request("DELETE", "/v1/sigma/switches/" + id)->status, 200);
+    EXPECT_EQ(http.request("DELETE", "/v1/sigma/switches/" + id)->status, 404);
+  }
+  auto after = *http.get("/v1/sigma/rules?limit=1")->json();
+  EXPECT_EQ(after.find("rules_running")->as_int(), after.find("rules_loaded")->as_int());
+  EXPECT_EQ(http.get("/v1/sigma/rules/no-such-rule")->status, 404);
+  EXPECT_EQ(http.get("/v1/sigma/rules?level=severe")->status, 400);
+  d.stop(SIGTERM);
+  std::filesystem::remove_all(dir);
+}
+
+// genesis sigma ls|show|enable|disable|switches against genesisd.
+TEST(SigmaSwitchesE2E, TheCliSwitchesAndListsGenesisdsRules) {
+  testing::Daemon d(std::filesystem::path{}, {"--sigma-rules", std::string(GENESIS_TEST_DATA) + "/sigma_rules"});
+  auto run = [&](const std::string& args) {
+    auto r = testing::run_command(std::string(GENESIS_CLI_PATH) + " --server " + d.server() + " " + args + " 2>&1");
+    return std::make_pair(r.exit_code, r.out);
+  };
+  const std::string low_rule = "5f0c1b6e-0000-4000-8000-000000000002";
+  auto [rc1, off] = run("sigma disable level:low");
+  EXPECT_EQ(rc1, 0) << off;
+  EXPECT_NE(off.find("switch 1: disable level:low"), std::string::npos) << off;
+  auto [rc2, listed] = run("sigma ls --disabled");
+  EXPECT_EQ(rc2, 0) << listed;
+  EXPECT_NE(listed.find("off  " + low_rule), std::string::npos) << listed;
+  EXPECT_EQ(listed.find("on   "), std::string::npos) << "only rules switched off: " << listed;
+  auto [rc3, shown] = run("sigma show " + low_rule);
+  EXPECT_EQ(rc3, 0) << shown;
+  EXPECT_NE(shown.find(R"("enabled": false)"), std::string::npos) << shown;
+  auto [rc4, bad] = run("sigma disable level:lowest");
+  EXPECT_EQ(rc4, 1) << bad;
+  EXPECT_NE(bad.find("unknown level"), std::string::npos) << bad;
+  auto [rc5, on] = run("sigma enable rule:" + low_rule);
+  EXPECT_EQ(rc5, 0) << on;
+  auto [rc6, switches] = run("sigma switches");
+  EXPECT_EQ(rc6, 0) << switches;
+  EXPECT_NE(switches.find("1  disable level:low"), std::string::npos) << switches;
+  EXPECT_NE(switches.find("2  enable rule:" + low_rule), std::string::npos) << switches;
+  auto [rc7, removed] = run("sigma switches rm 1");
+  EXPECT_EQ(rc7, 0) << removed;
+  auto [rc8, again] = run("sigma switches rm 1");
+  EXPECT_EQ(rc8, 1) << again;
+  auto [rc9, all_on] = run("sigma ls --disabled");
+  EXPECT_EQ(rc9, 0) << all_on;
+  EXPECT_NE(all_on.find("0 rules listed"), std::string::npos) << all_on;
+}
+
 TEST_F(SigmaE2E, FormatErrors) {
   std::string a = spawn("sigma_errors");
   Value bad = call("POST", "/v1/telemetry?format=syslog&agent_id=" + a, "{}", 400);

@@ -689,6 +689,44 @@ TYPED_TEST(StoreTest, PolicyModulesAndDataPersist) {
   EXPECT_EQ(this->store_->list_policies(kDefaultTenant)->size(), 1u);
 }
 
+TYPED_TEST(StoreTest, SigmaSwitchesKeepTheirOrderPerTenant) {
+  auto none = this->store_->list_sigma_switches(kDefaultTenant);
+  ASSERT_TRUE(none.ok()) << none.error().to_string();
+  EXPECT_TRUE(none->empty());
+  auto a = this->store_->add_sigma_switch(kDefaultTenant, "level:low", false);
+  ASSERT_TRUE(a.ok()) << a.error().to_string();
+  auto b = this->store_->add_sigma_switch(kDefaultTenant, "rule:X", true);
+  ASSERT_TRUE(b.ok()) << b.error().to_string();
+  EXPECT_LT(a->id, b->id);
+  EXPECT_GT(a->created_ms, 0);
+  ASSERT_TRUE(this->store_->create_tenant("blue", "Blue").ok());
+  ASSERT_TRUE(this->store_->add_sigma_switch("blue", "all", false).ok());
+  auto list = this->store_->list_sigma_switches(kDefaultTenant);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].selector, "level:low");
+  EXPECT_FALSE((*list)[0].enabled);
+  EXPECT_EQ((*list)[1].selector, "rule:X");
+  EXPECT_TRUE((*list)[1].enabled);
+  auto blue = this->store_->list_sigma_switches("blue");
+  ASSERT_TRUE(blue.ok()) << blue.error().to_string();
+  ASSERT_EQ(blue->size(), 1u);
+  // Another tenant's switch is not found from here.
+  auto blue_id = blue->front().id;
+  auto cross = this->store_->delete_sigma_switch(kDefaultTenant, blue_id);
+  ASSERT_FALSE(cross.ok());
+  EXPECT_EQ(this->store_->delete_sigma_switch(kDefaultTenant, blue_id).error().code, core::code::kNotFound);
+  EXPECT_TRUE(this->store_->delete_sigma_switch(kDefaultTenant, a->id).ok());
+  EXPECT_EQ(this->store_->delete_sigma_switch(kDefaultTenant, a->id).error().code, core::code::kNotFound);
+  if (TypeParam::kPersistent) {
+    this->store_.reset();
+    this->store_ = this->backend_.open();
+  }
+  list = this->store_->list_sigma_switches(kDefaultTenant);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].id, b->id);
+}
+
 TYPED_TEST(StoreTest, ConcurrentSpawnsAndMovesKeepPathsConsistent) {
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) ids.push_back(this->spawn("seed" + std::to_string(i)).id);

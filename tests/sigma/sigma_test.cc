@@ -182,6 +182,73 @@ TEST(Sigma, EnabledFilterLeavesRulesOut) {
   EXPECT_EQ(loader.rules_disabled(), 1u);
 }
 
+TEST(Sigma, SelectorsParseAndSayWhatIsAccepted) {
+  for (const char* ok : {"all", "rule:5f1e6a2b-1c9d-4e0a-9b7e-2a1c3d4e5f60", "level:HIGH", "status:test",
+                         "tag:attack.t1059*", "path:windows/process_creation/", "PATH:*/proc_*"}) {
+    auto s = sigma::RuleSelector::parse(ok);
+    EXPECT_TRUE(s) << ok << ": " << s.error().message;
+  }
+  EXPECT_EQ(sigma::RuleSelector::parse("level:HIGH")->to_string(), "level:high");
+  for (const char* bad : {"", "levle:high", "level:severe", "status:beta", "tag:", "rule", "all:x"}) {
+    auto s = sigma::RuleSelector::parse(bad);
+    ASSERT_FALSE(s) << bad;
+    EXPECT_NE(s.error().message.find("rule selector"), std::string::npos) << s.error().message;
+  }
+  EXPECT_NE(sigma::RuleSelector::parse("level:severe").error().message.find("informational, low, medium"),
+            std::string::npos);
+}
+
+TEST(Sigma, SwitchesTheLastThatSelectsARuleDecides) {
+  sigma::RuleInfo low;
+  low.id = "A1";
+  low.level = "low";
+  low.status = "test";
+  low.tags = {"attack.execution", "attack.t1059.001"};
+  low.file = "windows/process_creation/proc_creation_win_a.yml";
+  sigma::RuleInfo high = low;
+  high.id = "B2";
+  high.level = "high";
+  high.tags = {"attack.t1003"};
+  high.file = "linux/auditd/lnx_b.yml";
+  auto sw = [](const char* sel, bool on) { return sigma::RuleSwitch{*sigma::RuleSelector::parse(sel), on}; };
+  EXPECT_TRUE(sigma::rule_enabled(low, {}));
+  std::vector<sigma::RuleSwitch> switches = {sw("level:low", false)};
+  EXPECT_FALSE(sigma::rule_enabled(low, switches));
+  EXPECT_TRUE(sigma::rule_enabled(high, switches));
+  switches.push_back(sw("rule:a1", true));  // ids match without regard to case
+  EXPECT_TRUE(sigma::rule_enabled(low, switches));
+  switches.push_back(sw("path:windows/", false));
+  EXPECT_FALSE(sigma::rule_enabled(low, switches));
+  EXPECT_TRUE(sigma::rule_enabled(high, switches));
+  EXPECT_FALSE(sigma::rule_enabled(high, {sw("tag:attack.t1003*", false)}));
+  EXPECT_TRUE(sigma::rule_enabled(high, {sw("tag:attack.t1059*", false)}));
+  EXPECT_FALSE(sigma::rule_enabled(high, {sw("path:*/lnx_*", false)}));
+  EXPECT_FALSE(sigma::rule_enabled(high, {sw("all", false)}));
+  EXPECT_FALSE(sigma::rule_enabled(low, {sw("status:test", false)}));
+}
+
+TEST(Sigma, BuildWithAFilterReindexesTheLoadedRules) {
+  sigma::Loader loader;
+  for (const char* level : {"low", "high"}) {
+    loader.add_text(std::string("title: t\nid: ") + level + "\nlevel: " + level +
+                        "\nlogsource: {category: process_creation, product: windows}\n"
+                        "detection: {sel: {Image|endswith: '\\x.exe'}, condition: sel}\n",
+                    level);
+  }
+  Value ev = Value::object();
+  ev.set("event", "process.start");
+  Value proc = Value::object();
+  proc.set("executable", "C:\\x.exe");
+  ev.set("process", proc);
+  EXPECT_EQ(loader.build()->match(ev).size(), 2u);
+  auto high = loader.build([](const sigma::RuleInfo& r) { return r.level == "high"; });
+  ASSERT_EQ(high->size(), 1u);
+  auto m = high->match(ev);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].rule->id, "high");
+  EXPECT_EQ(loader.build([](const sigma::RuleInfo&) { return false; })->match(ev).size(), 0u);
+}
+
 // The target: >= 98 % of the corpus rules whose logsource has a Genesis kind load.
 TEST(Sigma, SigmaHQCorpusLoads) {
   std::string dir = std::string(GENESIS_SOURCE_DIR) + "/../shared/sigma/rules";
