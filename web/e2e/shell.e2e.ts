@@ -497,6 +497,58 @@ describe('screenshots at 100 agents', () => {
 });
 
 // Last, so that every page above has run under the policy.
+describe('sigma rules page', () => {
+  it("lists genesisd's rules, switches one rule and a selector off and on, and removes the switches", async () => {
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    watchCsp(page);
+    await page.goto(daemon.url + '/rules');
+    await page.waitForSelector('#rules-page[data-loaded] #rules-table tbody tr', { timeout: 30000 });
+    expect(await page.getAttribute('#rules-link', 'href')).toBe('/rules');
+    const counts = async () => {
+      const m = /^(\d+) of (\d+) rules run$/.exec((await page.textContent('#rules-counts')) ?? '');
+      expect(m).not.toBeNull();
+      return { running: Number(m![1]), loaded: Number(m![2]) };
+    };
+    const start = await counts();
+    expect(start.loaded).toBeGreaterThan(1000);
+    expect(start.running).toBe(start.loaded);
+    // One rule off by its checkbox: genesisd has it off, the page shows it.
+    const row = page.locator('#rules-table tbody tr').first();
+    const id = (await row.getAttribute('data-rule-id'))!;
+    await row.locator('input[type=checkbox]').uncheck();
+    await poll(() => api(daemon.url, 'GET', `/v1/sigma/rules/${id}`), (r) => r.data.enabled === false);
+    await expect.poll(counts, POLL).toEqual({ running: start.loaded - 1, loaded: start.loaded });
+    await expect.poll(() => page.locator(`#rules-table tr[data-rule-id="${id}"]`).getAttribute('class'), POLL).toBe('off');
+    // Every low rule off by a selector; a bad selector is refused visibly, nothing written.
+    await page.fill('#rules-selector', 'level:lowest');
+    await page.click('#rules-disable');
+    await expect.poll(() => page.textContent('#toast'), POLL).toMatch(/switch refused: .*unknown level/);
+    await page.fill('#rules-selector', 'level:low');
+    await page.click('#rules-disable');
+    const switches = await poll(() => api(daemon.url, 'GET', '/v1/sigma/switches'), (r) => r.data.switches.length === 2);
+    const lowOff = switches.data.rules_running as number;
+    expect(lowOff).toBeLessThan(start.loaded - 1);
+    await expect.poll(counts, POLL).toEqual({ running: lowOff, loaded: start.loaded });
+    await page.selectOption('#rules-level', 'low');
+    await page.selectOption('#rules-state', 'true');
+    await expect.poll(() => page.locator('#rules-table tbody tr').count(), POLL).toBe(0);
+    await page.selectOption('#rules-state', 'false');
+    await expect.poll(() => page.locator('#rules-table tbody tr.off').count(), POLL).toBeGreaterThan(0);
+    expect(await page.locator('#rules-table tbody tr:not(.off)').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'sigma-rules.png') });
+    // Removing both switches runs every rule again.
+    await expect.poll(() => page.locator('#rules-switches li').count(), POLL).toBe(2);
+    await page.locator('#rules-switches li button').first().click();
+    await expect.poll(() => page.locator('#rules-switches li').count(), POLL).toBe(1);
+    await page.locator('#rules-switches li button').first().click();
+    await expect.poll(() => page.locator('#rules-switches li').count(), POLL).toBe(0);
+    await expect.poll(counts, POLL).toEqual({ running: start.loaded, loaded: start.loaded });
+    expect((await api(daemon.url, 'GET', '/v1/sigma/switches')).data.switches).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('content security policy', () => {
   it('serves the shell under a strict policy that its own code never breaks, and refuses injected script', async () => {
     const res = await fetch(daemon.url + '/');

@@ -1,6 +1,6 @@
 // Thin typed client of genesisd's HTTP API. Errors come back as ApiError with
 // the server's {"error":{"code","message"}} body, never as thrown strings.
-import { toAgent, type Agent, type Capability, type CognitionEvent } from './types';
+import { toAgent, type Agent, type Capability, type CognitionEvent, type SigmaCounts, type SigmaRuleRow, type SigmaSwitch } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -100,6 +100,25 @@ export class Api {
 
   async postEvent(id: string, type: CognitionEvent['type'], payload: unknown): Promise<void> {
     await this.request<unknown>('POST', `/v1/agents/${encodeURIComponent(id)}/events`, { type, payload });
+  }
+
+  /** genesisd's Sigma rules; empty filters are left out. */
+  async sigmaRules(f: { q?: string; level?: string; enabled?: string; limit?: number }): Promise<SigmaCounts & { rules: SigmaRuleRow[]; total: number }> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') q.set(k, String(v));
+    return this.request('GET', `/v1/sigma/rules?${q}`);
+  }
+
+  async sigmaSwitches(): Promise<SigmaCounts & { switches: SigmaSwitch[] }> {
+    return this.request('GET', '/v1/sigma/switches');
+  }
+
+  async addSigmaSwitch(selector: string, enabled: boolean): Promise<SigmaCounts & { switch: SigmaSwitch }> {
+    return this.request('POST', '/v1/sigma/switches', { selector, enabled });
+  }
+
+  async removeSigmaSwitch(id: number): Promise<SigmaCounts> {
+    return this.request('DELETE', `/v1/sigma/switches/${id}`);
   }
 
   /** Fire-and-forget DELETE that survives the page going away (tab close). */

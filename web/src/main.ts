@@ -46,6 +46,7 @@ window.__genesis = dbg;
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const inspectId = /^\/inspect\/([^/]+)/.exec(location.pathname)?.[1];
+const rulesPage = location.pathname === '/rules';
 let api: Api | null = null;
 let buffered: MeshMessage[] | null = [];
 
@@ -56,6 +57,11 @@ function onMessage(m: MeshMessage): void {
 
 async function reload(): Promise<void> {
   if (!api) return;
+  if (rulesPage) {
+    buffered = null;  // the rules page draws no fleet
+    dbg.loaded = true;
+    return;
+  }
   if (inspectId) {
     model.load([await api.agent(decodeURIComponent(inspectId))], performance.now());
   } else {
@@ -152,6 +158,18 @@ async function startInspectPage(b: BootResult, id: string): Promise<void> {
   draw();
 }
 
+async function startRulesPage(b: BootResult): Promise<void> {
+  const [{ RulesPage }, shell] = await Promise.all([import('./ui/rules'), import('./shell')]);
+  $('fleet').hidden = true;
+  const page = $('page');
+  page.hidden = false;
+  const root = document.createElement('div');
+  root.className = 'rules';
+  root.id = 'rules-page';
+  page.append(root);
+  await new RulesPage(root, b.api, shell.toast).start();
+}
+
 boot({ onMessage, onResync: () => void reload() })
   .then(async (b) => {
     api = b.api;
@@ -163,7 +181,8 @@ boot({ onMessage, onResync: () => void reload() })
     void b.api.postEvent(b.agent.id, 'perceive', { boot_ms: Math.round(b.bootMs * 10) / 10, warm: b.warm, page: location.pathname }).catch(() => undefined);
     await reload();
     void reapOrphanTabs(b.api, b.tabId).catch(() => undefined);
-    if (inspectId) await startInspectPage(b, decodeURIComponent(inspectId));
+    if (rulesPage) await startRulesPage(b);
+    else if (inspectId) await startInspectPage(b, decodeURIComponent(inspectId));
     else await startFleet(b);
   })
   .catch((e: unknown) => {

@@ -13,6 +13,9 @@ export type CognitionType = Schemas['NewEvent']['type'];
 export type CognitionEvent = Omit<Schemas['Event'], 'id' | 'type'> & { id?: string; type: CognitionType };
 export type MeshEventType = Schemas['MeshEventType'];
 export type Capability = Schemas['Capability'];
+export type SigmaRuleRow = Schemas['SigmaRuleRow'];
+export type SigmaSwitch = Schemas['SigmaSwitch'];
+export type SigmaCounts = Schemas['SigmaCounts'];
 
 /** One message from the /v1/mesh WebSocket: a MeshChange, or a welcome/reply (type outside MeshEventType). */
 export interface MeshMessage {
