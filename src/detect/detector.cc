@@ -220,10 +220,14 @@ Result<std::unique_ptr<Detector>> Detector::create(registry::Registry& registry,
       // take the daemon's cores from requests while it starts (Linux nices threads
       // one by one; failure only means the load competes as before).
       (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+      auto [rows, switches] = self->stored_sigma_switches();
       auto loaded = SigmaStage::load(self->options_.sigma_dir, self->options_.sigma_respond_levels,
-                                     self->stored_sigma_switches());
+                                     std::move(switches));
       std::lock_guard lock(self->sigma_mu_);
-      if (loaded.ok()) self->sigma_ = std::move(*loaded);
+      if (loaded.ok()) {
+        self->sigma_ = std::move(*loaded);
+        self->sigma_switches_applied_ = std::move(rows);
+      }
       self->sigma_loading_ = false;
       self->sigma_cv_.notify_all();
     });
@@ -259,8 +263,8 @@ bool Detector::content_loaded() const {
   return !sigma_loading_;
 }
 
-std::vector<sigma::RuleSwitch> Detector::stored_sigma_switches() {
-  std::vector<sigma::RuleSwitch> out;
+std::pair<std::vector<storage::SigmaSwitch>, std::vector<sigma::RuleSwitch>> Detector::stored_sigma_switches() {
+  std::pair<std::vector<storage::SigmaSwitch>, std::vector<sigma::RuleSwitch>> out;
   auto stored = store().list_sigma_switches(registry::kDefaultTenant);
   if (!stored) {
     // Failing open: every rule runs rather than detection going blind.
@@ -268,20 +272,23 @@ std::vector<sigma::RuleSwitch> Detector::stored_sigma_switches() {
                  stored.error().message.c_str());
     return out;
   }
-  for (const auto& sw : *stored) {
+  for (auto& sw : *stored) {
     auto sel = sigma::RuleSelector::parse(sw.selector);
     if (!sel) {
       std::fprintf(stderr, "genesisd: warning: Sigma switch %lld ignored: %s\n", static_cast<long long>(sw.id),
                    sel.error().message.c_str());
       continue;
     }
-    out.push_back({std::move(*sel), sw.enabled});
+    out.second.push_back({std::move(*sel), sw.enabled});
+    out.first.push_back(std::move(sw));
   }
   return out;
 }
 
 core::Result<std::vector<storage::SigmaSwitch>> Detector::sigma_switches() {
-  return store().list_sigma_switches(registry::kDefaultTenant);
+  if (!sigma()) return store().list_sigma_switches(registry::kDefaultTenant);  // Sigma is off
+  std::lock_guard lock(sigma_mu_);
+  return sigma_switches_applied_;
 }
 
 core::Result<storage::SigmaSwitch> Detector::add_sigma_switch(const std::string& selector, bool enabled) {
@@ -304,9 +311,11 @@ core::Status Detector::delete_sigma_switch(int64_t id) {
 void Detector::apply_sigma_switches() {
   auto current = sigma();  // waits while the corpus loads
   if (!current) return;    // Sigma is off: the switches wait in the store
-  auto next = current->with_switches(stored_sigma_switches());
+  auto [rows, switches] = stored_sigma_switches();
+  auto next = current->with_switches(std::move(switches));
   std::lock_guard lock(sigma_mu_);
   sigma_ = std::move(next);
+  sigma_switches_applied_ = std::move(rows);
 }
 
 std::shared_ptr<const SigmaStage> Detector::sigma() const {

@@ -241,8 +241,12 @@ class Detector {
   std::shared_ptr<const SigmaStage> sigma_;  // null: no Sigma rules
   bool sigma_loading_ = false;
   std::mutex sigma_switch_mu_;  // one switch change at a time: write, then re-index
-  // The stored switches, parsed; on a failed read, none (every rule runs).
-  std::vector<sigma::RuleSwitch> stored_sigma_switches();
+  // The stored switches (rows, and those that parse); on a failed read, none
+  // (every rule runs).
+  std::pair<std::vector<storage::SigmaSwitch>, std::vector<sigma::RuleSwitch>> stored_sigma_switches();
+  // The switches the running rules were built with (guarded by sigma_mu_): a
+  // reader never sees a switch whose effect is not in place yet.
+  std::vector<storage::SigmaSwitch> sigma_switches_applied_;
   // Swaps in the rules the stored switches leave running.
   void apply_sigma_switches();
 

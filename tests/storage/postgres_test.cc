@@ -136,7 +136,7 @@ TEST_F(PostgresTest, SchemaIsThePlansOne) {
   EXPECT_EQ(owner_sql("SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity "
                       "ORDER BY relname;"),
             "agent\ncognition_event\ncontainment\ncounter_agent\ndetection\negress_decision\nevidence\n"
-            "policy_data\npolicy_module\nresponse_action\n");
+            "policy_data\npolicy_module\nresponse_action\nsigma_switch\n");
 }
 
 TEST_F(PostgresTest, ASchemaNewerThanTheBinaryIsRefused) {
